@@ -1,0 +1,164 @@
+"""Command line: ``wijkindeling validate | propose | evaluate`` (and more, see ``--help``).
+
+User errors (config, data, plan files) print one sentence and exit with code 2; no traceback.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+import warnings
+from pathlib import Path
+
+import click
+import numpy as np
+from rich.console import Console
+from rich.table import Table
+
+from .config import ConfigError, load_config
+from .metrics import area_table, score
+from .problem import Problem, build_problem
+
+console = Console()
+
+
+def user_errors(func):
+    """Turn ConfigError (and its DataError/GraphError kin) into one line on stderr and exit code 2."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                result = func(*args, **kwargs)
+            for w in caught:
+                if "wijkindeling" in str(w.filename) or str(w.message).startswith(("/", "reprojected")):
+                    click.echo(f"Warning: {w.message}", err=True)
+            return result
+        except ConfigError as err:
+            click.echo(f"Error: {err}", err=True)
+            sys.exit(2)
+
+    return wrapper
+
+
+def _load(config: str, areas: int | None = None, time_limit: float | None = None, seed: int | None = None):
+    cfg = load_config(config)
+    if areas is not None:
+        cfg.areas.count = areas
+    if time_limit is not None:
+        cfg.solver.time_limit = time_limit
+    if seed is not None:
+        cfg.solver.seed = seed
+    return cfg
+
+
+def fmt_int(value: float) -> str:
+    return f"{int(round(value)):,}".replace(",", ".")
+
+
+def print_summary(problem: Problem, labels: np.ndarray, status: str = "", seconds: float | None = None) -> None:
+    """The per-area table and the scores on the terminal."""
+    table = Table(title=f"{problem.meta.get('gemeente') or ''}: {problem.k} areas, {fmt_int(problem.lo)}–{fmt_int(problem.hi)} inhabitants each")
+    for col in ("area", "inhabitants", "deviation", "buurten", "practices", "patients in own area"):
+        table.add_column(col, justify="right" if col != "area" else "left")
+    for row in area_table(problem, labels):
+        own = "–" if row["patients_in_own_area"] is None else f"{100 * row['patients_in_own_area']:.1f} %"
+        table.add_row(row["name"], fmt_int(row["population"]), f"{100 * row['deviation']:+.1f} %", str(row["n_buurten"]), str(len(row["practices"])), own)
+    console.print(table)
+    s = score(problem, labels)
+    own = "n/a (no practices)" if s.patients_in_own_area is None else f"{100 * s.patients_in_own_area:.1f} %"
+    if s.patients_in_own_area is not None and problem.meta.get("catchment_estimated"):
+        own += " (estimated)"
+    console.print(
+        f"max deviation {100 * s.max_population_deviation:.1f} % · patients in own area {own} · "
+        f"identity splits {s.identity_splits} · cut boundary {s.cut_boundary_km:.1f} km · objective {s.objective:.3f}"
+    )
+    if status:
+        console.print(f"status: {status}" + (f" · {seconds:.1f} s" if seconds is not None else ""))
+    if problem.meta.get("practices_fictional"):
+        console.print("[bold]Note:[/bold] the practices are FICTIONAL examples; give your own list in practices.path.")
+    if not s.valid:
+        console.print("[red]This plan breaks hard rules:[/red] " + "; ".join(s.violations))
+
+
+@click.group()
+@click.version_option(package_name="wijkindeling")
+def main() -> None:
+    """Divide a municipality's CBS buurten into contiguous areas for hechte wijkverbanden."""
+
+
+@main.command()
+@click.argument("config", type=click.Path(dir_okay=False))
+@user_errors
+def validate(config: str) -> None:
+    """Check CONFIG and its data files; print what would be optimised."""
+    cfg = _load(config)
+    problem = build_problem(cfg)
+    click.echo(
+        f"{config}: OK — {problem.meta.get('gemeente')} ({problem.meta.get('gemeentecode')}), {problem.n} buurten, "
+        f"{fmt_int(problem.total)} inhabitants, {len(problem.edges)} neighbour pairs, {problem.k} areas of "
+        f"{fmt_int(problem.lo)}–{fmt_int(problem.hi)}, {len(problem.groups)} identity groups, "
+        f"{0 if problem.practices is None else len(problem.practices)} practices"
+        + (" (FICTIONAL)" if problem.meta.get("practices_fictional") else "")
+        + (", catchments estimated" if problem.meta.get("catchment_estimated") else "")
+        + "."
+    )
+
+
+@main.command()
+@click.argument("config", type=click.Path(dir_okay=False))
+@click.option("--areas", "-k", type=click.IntRange(min=1), help="Number of areas (overrides areas.count).")
+@click.option("--scenario", default=None, help="Name of the output folder (default: config's scenario).")
+@click.option("--time-limit", type=click.FloatRange(min=0.1), help="Solver time limit in seconds.")
+@click.option("--seed", type=int, help="Random seed.")
+@click.option("--out", "out", type=click.Path(file_okay=False), help="Output base folder (default: output.dir).")
+@click.option("--force", is_flag=True, help="Overwrite an existing scenario folder.")
+@user_errors
+def propose(config: str, areas: int | None, scenario: str | None, time_limit: float | None, seed: int | None, out: str | None, force: bool) -> None:
+    """Propose a division of the municipality in CONFIG and write its outputs."""
+    from .optimise import solve
+    from .outputs import scenario_dir, write_run
+
+    cfg = _load(config, areas, time_limit, seed)
+    problem = build_problem(cfg)
+    scenario = scenario or cfg.scenario
+    target = scenario_dir(Path(out) if out else cfg.output.dir, problem, scenario)
+    if target.exists() and not force:
+        raise ConfigError(f"{target}: this scenario folder exists already; use --force to overwrite it or --scenario to choose another name.")
+    sol = solve(problem, time_limit=cfg.solver.time_limit, backend=cfg.solver.backend, seed=cfg.solver.seed,
+                gap=cfg.solver.mip_gap, threads=cfg.solver.threads)
+    if not sol.found:
+        click.echo(f"No plan: {sol.message or sol.status_text()}", err=True)
+        sys.exit(1)
+    write_run(problem, sol.labels, target, sol, scenario, force)
+    print_summary(problem, sol.labels, sol.status_text(), sol.seconds)
+    click.echo(f"Written to {target}")
+
+
+@main.command()
+@click.argument("config", type=click.Path(dir_okay=False))
+@click.option("--plan", "plan_path", required=True, type=click.Path(dir_okay=False), help="plan.csv (buurtcode,area).")
+@click.option("--json", "as_json", is_flag=True, help="Print the metrics as JSON.")
+@user_errors
+def evaluate(config: str, plan_path: str, as_json: bool) -> None:
+    """Score an existing division (PLAN) with the same metrics as the optimiser."""
+    import json
+
+    from .outputs import metrics_record
+    from .plan import problem_for_plan, read_plan_csv
+
+    cfg = _load(config)
+    problem = build_problem(cfg)
+    if not Path(plan_path).exists():
+        raise ConfigError(f"{plan_path}: file not found; give the path of a plan.csv with columns buurtcode,area.")
+    labels, names = read_plan_csv(Path(plan_path), problem)
+    problem = problem_for_plan(problem, names)
+    if as_json:
+        click.echo(json.dumps(metrics_record(problem, labels, None, Path(plan_path).stem), indent=2, ensure_ascii=False))
+    else:
+        print_summary(problem, labels, "given plan")
+
+
+if __name__ == "__main__":
+    main()
