@@ -155,6 +155,7 @@ class BarriersConfig(_Strict):
     mode: Literal["remove", "penalise"] = "remove"
     share: float = Field(default=0.5, gt=0.0, le=1.0)
     penalty: float = Field(default=5.0, ge=1.0)
+    tolerance_m: float = Field(default=100.0, gt=0.0)  # how far a boundary may lie from the barrier line
 
 
 class DistancesConfig(_Strict):
@@ -163,6 +164,7 @@ class DistancesConfig(_Strict):
     method: Literal["straight", "drive", "walk"] = "straight"
     osm_file: Path | None = None
     cache: Path | None = None
+    buffer_m: float = Field(default=2000.0, ge=0.0)  # road network fetched this far around the municipality
 
 
 class SolverConfig(_Strict):
