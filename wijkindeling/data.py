@@ -21,6 +21,8 @@ from .config import Config, ConfigError
 RD_NEW = "EPSG:28992"
 # Repairing a geometry may change its area by at most this share before we refuse it.
 MAX_REPAIR_AREA_CHANGE = 0.01
+# A practice may lie at most this far outside the municipality (generalised boundaries are coarse).
+PRACTICE_MARGIN_M = 500.0
 
 
 class DataError(ConfigError):
@@ -222,8 +224,8 @@ def standardise_practices(gdf: gpd.GeoDataFrame, path: Path, buurten: gpd.GeoDat
     )
     if out["practice_id"].duplicated().any():
         raise DataError(f"{path}: practice_id {out['practice_id'][out['practice_id'].duplicated()].iloc[0]} occurs twice; give every practice its own id.")
-    municipality = buurten.geometry.union_all().buffer(500)
+    municipality = buurten.geometry.union_all().buffer(PRACTICE_MARGIN_M)
     outside = ~out.geometry.within(municipality)
     if outside.any():
-        raise DataError(f"{path}: practice '{out.loc[outside, 'name'].iloc[0]}' lies outside the municipality (more than 500 m); fix its location or remove it.")
+        raise DataError(f"{path}: practice '{out.loc[outside, 'name'].iloc[0]}' lies outside the municipality (more than {PRACTICE_MARGIN_M:.0f} m); fix its location or remove it.")
     return out.sort_values("practice_id").reset_index(drop=True)
