@@ -49,6 +49,7 @@ class Problem:
     buurten: gpd.GeoDataFrame | None = None
     practices: gpd.GeoDataFrame | None = None
     meta: dict = field(default_factory=dict)
+    barrier_lines: gpd.GeoDataFrame | None = None  # barriers as lines (kind, name, source) for maps; see osm.py
 
     @property
     def n(self) -> int:
@@ -132,14 +133,18 @@ def build_problem(cfg: Config) -> Problem:
     where = cfg.origin("barriers")
     removed = remove_pairs(graph, [p for p in cfg.barriers.pairs]) if cfg.barriers.mode == "remove" else []
     penalised: set[tuple[str, str]] = set()
-    if cfg.barriers.lines is not None or cfg.barriers.osm or cfg.barriers.osm_file is not None:
+    lines = None
+    if cfg.barriers.pairs or cfg.barriers.lines is not None or cfg.barriers.osm or cfg.barriers.osm_file is not None:
         from . import osm  # lazily: barrier lines need OSM or a line file
 
-        removed += osm.apply_barriers(cfg, buurten, graph, penalised)
+        lines = osm.barrier_lines(cfg, buurten)
+        removed += osm.apply_barriers(cfg, buurten, graph, penalised, lines=lines)
     if cfg.barriers.mode == "penalise":
         penalised |= {tuple(sorted(p)) for p in cfg.barriers.pairs if graph.has_edge(*p)}
     synthetic = connect_islands(graph, buurten, cfg.data.islands, cfg.origin("data.islands"))
-    return problem_from_parts(cfg, buurten, graph, practices, catch, removed, synthetic, penalised, where)
+    problem = problem_from_parts(cfg, buurten, graph, practices, catch, removed, synthetic, penalised, where)
+    problem.barrier_lines = lines
+    return problem
 
 
 def problem_from_parts(cfg: Config, buurten: gpd.GeoDataFrame, graph: nx.Graph, practices, catch: Catchments | None,
