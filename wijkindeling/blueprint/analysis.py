@@ -1,0 +1,112 @@
+"""Run everything a handreiking reports for one municipality: the proposal and its variants.
+
+The proposal is the optimiser's best plan for the config. Variants answer "what if": the best
+plan for K-1 and K+1 areas, and the best plan when one weight is doubled. Every variant is
+scored with :mod:`wijkindeling.metrics`; nothing is re-computed here.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+
+from ..config import Config
+from ..metrics import Scores, score
+from ..optimise import Solution, solve
+from ..outputs import metrics_record
+from ..problem import Problem, build_problem
+
+
+@dataclass
+class Variant:
+    """One alternative plan: another K, or another weight."""
+
+    kind: str  # "k" | "weight" | "alternative"
+    k: int
+    solution: Solution
+    problem: Problem
+    scores: Scores | None
+    term: str | None = None  # weight term changed (kind == "weight")
+    factor: float | None = None
+    moved: list[str] = field(default_factory=list)  # buurtcodes in another area than in the proposal (same K)
+
+
+@dataclass
+class MunicipalityResult:
+    """The proposal for one municipality, its metrics record and its variants."""
+
+    cfg: Config
+    problem: Problem
+    solution: Solution
+    record: dict | None  # content of metrics.json (None when no plan was found)
+    variants: list[Variant]
+    time_limit: float
+    variant_time_limit: float
+    seconds: float
+    run_dir: Path | None = None  # folder with plan.csv, metrics.json, map.png
+
+    @property
+    def labels(self) -> np.ndarray | None:
+        return self.solution.labels
+
+
+def _solve(problem: Problem, cfg: Config, time_limit: float, threads: int | None) -> Solution:
+    s = cfg.solver
+    return solve(problem, time_limit=time_limit, backend=s.backend, seed=s.seed, gap=s.mip_gap,
+                 threads=threads or s.threads)
+
+
+def moved_buurten(problem: Problem, base: np.ndarray, other: np.ndarray) -> list[str]:
+    """Buurtcodes that change area between two plans of the same K, after matching areas by inhabitants."""
+    from scipy.optimize import linear_sum_assignment
+
+    k = problem.k
+    overlap = np.zeros((k, k))
+    np.add.at(overlap, (base, other), problem.population + 1e-6)  # tiny weight so empty buurten count too
+    rows, cols = linear_sum_assignment(-overlap)
+    match = dict(zip(cols.tolist(), rows.tolist()))
+    return [problem.codes[u] for u in range(problem.n) if match[int(other[u])] != int(base[u])]
+
+
+def weight_change_term(problem: Problem) -> str:
+    """The weight doubled in the sensitivity run: catchment when there are practices, else identity."""
+    return "catchment" if problem.patients is not None else "identity"
+
+
+def _variant(kind: str, problem: Problem, sol: Solution, base: np.ndarray | None, **kw) -> Variant:
+    scores = score(problem, sol.labels) if sol.found else None
+    moved = moved_buurten(problem, base, sol.labels) if sol.found and base is not None else []
+    return Variant(kind, problem.k, sol, problem, scores, moved=moved, **kw)
+
+
+def sensitivity(cfg: Config, problem: Problem, proposal: Solution, time_limit: float,
+                threads: int | None = None, factor: float = 2.0) -> list[Variant]:
+    """Best plan for K-1 and K+1 areas and with one weight times ``factor``."""
+    variants: list[Variant] = []
+    tol = problem.meta.get("tolerance", cfg.areas.tolerance)
+    for k in (problem.k - 1, problem.k + 1):
+        if 1 <= k <= problem.n:
+            other = problem.with_k(k, tol)
+            variants.append(_variant("k", other, _solve(other, cfg, time_limit, threads), None))
+    term = weight_change_term(problem)
+    weights = problem.weights.model_copy(update={term: getattr(problem.weights, term) * factor})
+    heavier = replace(problem, weights=weights)
+    base = proposal.labels if proposal.found else None
+    variants.append(_variant("weight", heavier, _solve(heavier, cfg, time_limit, threads), base, term=term, factor=factor))
+    return variants
+
+
+def run_municipality(cfg: Config, time_limit: float | None = None, variant_time_limit: float | None = None,
+                     with_variants: bool = True, threads: int | None = None) -> MunicipalityResult:
+    """Optimise ``cfg`` and its sensitivity variants; return everything the handreiking needs."""
+    t0 = time.perf_counter()
+    problem = build_problem(cfg)
+    tl = float(time_limit if time_limit is not None else cfg.solver.time_limit)
+    vtl = float(variant_time_limit if variant_time_limit is not None else min(tl, 20.0))
+    sol = _solve(problem, cfg, tl, threads)
+    record = metrics_record(problem, sol.labels, sol, cfg.scenario, {"time_limit": tl}) if sol.found else None
+    variants = sensitivity(cfg, problem, sol, vtl, threads) if with_variants else []
+    return MunicipalityResult(cfg, problem, sol, record, variants, tl, vtl, time.perf_counter() - t0)

@@ -1,0 +1,67 @@
+"""Figures for the handreiking: the proposal map, the CBS-wijken map and the region overview map.
+
+Maps are written as PNG files (for the run folder) and embedded in documents as base64 data URIs.
+The municipality maps reuse :func:`wijkindeling.maps.static_map`; the region map draws every
+municipality's areas with the same colours.
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+from ..maps import area_colour, static_map
+from ..plan import areas_layer
+from ..problem import Problem
+
+
+def data_uri(path: Path) -> str:
+    """``data:image/png;base64,...`` for an image file."""
+    return "data:image/png;base64," + base64.b64encode(Path(path).read_bytes()).decode("ascii")
+
+
+def proposal_map(problem: Problem, labels: np.ndarray, path: Path, title: str) -> Path:
+    static_map(problem, labels, path, title)
+    return path
+
+
+def wijken_map(problem: Problem, path: Path, title: str) -> Path:
+    """The municipality's CBS wijken as areas (the starting picture when no plan was found)."""
+    wijken = list(dict.fromkeys(problem.buurten["wijknaam"].astype(str)))
+    labels = np.array([wijken.index(str(w)) for w in problem.buurten["wijknaam"]])
+    as_plan = replace(problem.with_k(len(wijken)), area_names=wijken, locks={})
+    static_map(as_plan, labels, path, title)
+    return path
+
+
+def region_map(parts: list[tuple[Problem, np.ndarray | None, str]], path: Path, title: str, source: str) -> Path:
+    """All municipalities of a region: their areas coloured, municipal borders bold, names as labels."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import geopandas as gpd
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(8.5, 8.5), dpi=120)
+    for problem, labels, name in parts:
+        outline = problem.buurten.geometry.union_all()
+        if labels is not None:
+            for k, row in enumerate(areas_layer(problem, labels).itertuples()):
+                gpd.GeoSeries([row.geometry]).plot(ax=ax, color=area_colour(k), alpha=0.7, edgecolor="#333", linewidth=0.6)
+        else:
+            gpd.GeoSeries([outline]).plot(ax=ax, color="#dddddd", edgecolor="#333", linewidth=0.6, hatch="//")
+        gpd.GeoSeries([outline]).boundary.plot(ax=ax, color="black", linewidth=1.8)
+        pt = outline.representative_point()
+        k = problem.k if labels is not None else 0
+        ax.annotate(f"{name}\n{k}", (pt.x, pt.y), ha="center", va="center", fontsize=9, fontweight="bold",
+                    bbox={"boxstyle": "round,pad=0.25", "fc": "white", "alpha": 0.85, "lw": 0})
+    ax.text(0.01, 0.01, source, transform=ax.transAxes, fontsize=7, color="#333")
+    ax.set_title(title, fontsize=11)
+    ax.set_axis_off()
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+    return path
