@@ -20,7 +20,7 @@ import osmnx
 import pytest
 import requests
 from pyproj import Transformer
-from shapely.geometry import LineString, Point
+from shapely.geometry import LineString
 
 from wijkindeling import metrics, osm
 from wijkindeling.catchments import straight_distances
@@ -289,7 +289,7 @@ def test_woerden_plan_with_barrier_pairs_never_joins_across_them(tmp_path):
     assert not any(problem.graph.has_edge(i, j) for i, j in cut)
     assert nx.is_connected(problem.graph) and problem.meta["synthetic_edges"] == []
     assert problem.barrier_lines is not None and len(problem.barrier_lines) == len(WOERDEN_CUT)
-    sol = solve(problem, time_limit=30, threads=1)
+    sol = solve(problem, time_limit=120, threads=1)  # a cap, not a speed target
     assert sol.found, sol.message
     # every area is contiguous in the graph without the barrier edges (metrics checks problem.graph)
     assert metrics.violations(problem, sol.labels) == []

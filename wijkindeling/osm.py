@@ -40,7 +40,6 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 import shapely
-from shapely.geometry import LineString, MultiLineString
 from shapely.ops import linemerge
 
 from .config import Config, ConfigError
