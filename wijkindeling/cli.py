@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.table import Table
 
 from .config import ConfigError, load_config
+from .interrupts import EXIT_CODE as INTERRUPTED, MESSAGE as INTERRUPTED_MESSAGE, handled, interrupt_guard
 from .metrics import area_table, score
 from .problem import Problem, build_problem
 
@@ -82,7 +83,36 @@ def print_summary(problem: Problem, labels: np.ndarray, status: str = "", second
         console.print("[red]This plan breaks hard rules:[/red] " + "; ".join(s.violations))
 
 
-@click.group()
+class SafeGroup(click.Group):
+    """Every command: user errors as one line + exit 2, Ctrl-C/SIGTERM as one line + exit 130."""
+
+    def invoke(self, ctx: click.Context):
+        with interrupt_guard():
+            try:
+                return super().invoke(ctx)
+            except KeyboardInterrupt:
+                handled()
+                click.echo(INTERRUPTED_MESSAGE, err=True)
+                sys.exit(INTERRUPTED)
+            except ConfigError as err:
+                click.echo(f"Error: {err}", err=True)
+                sys.exit(2)
+            except OSError as err:
+                if err.filename is None:
+                    raise
+                click.echo(f"Error: {err.filename}: {err.strerror or err}; check that the file or folder exists, "
+                           "is readable/writable and that the disk has space.", err=True)
+                sys.exit(2)
+            except RuntimeError as err:
+                from .optimise.mip import SolverMissingError
+
+                if not isinstance(err, SolverMissingError):
+                    raise
+                click.echo(f"Error: {err}", err=True)
+                sys.exit(2)
+
+
+@click.group(cls=SafeGroup)
 @click.version_option(package_name="wijkindeling")
 def main() -> None:
     """Divide a municipality's CBS buurten into contiguous areas for hechte wijkverbanden."""
@@ -118,21 +148,25 @@ def validate(config: str) -> None:
 def propose(config: str, areas: int | None, scenario: str | None, time_limit: float | None, seed: int | None, out: str | None, force: bool) -> None:
     """Propose a division of the municipality in CONFIG and write its outputs."""
     from .optimise import solve
-    from .outputs import scenario_dir, write_run
+    from .outputs import check_target, scenario_dir, stopped_by, write_run
 
     cfg = _load(config, areas, time_limit, seed)
     problem = build_problem(cfg)
     scenario = scenario or cfg.scenario
     target = scenario_dir(Path(out) if out else cfg.output.dir, problem, scenario)
-    if target.exists() and not force:
-        raise ConfigError(f"{target}: this scenario folder exists already; use --force to overwrite it or --scenario to choose another name.")
+    check_target(target, force)  # also tidies what killed runs left behind
     sol = solve(problem, time_limit=cfg.solver.time_limit, backend=cfg.solver.backend, seed=cfg.solver.seed,
                 gap=cfg.solver.mip_gap, threads=cfg.solver.threads)
     if not sol.found:
         click.echo(f"No plan: {sol.message or sol.status_text()}", err=True)
         sys.exit(1)
-    write_run(problem, sol.labels, target, sol, scenario, force)
+    settings = {"backend": cfg.solver.backend, "time_limit": cfg.solver.time_limit, "mip_gap": cfg.solver.mip_gap,
+                "seed": cfg.solver.seed, "threads": cfg.solver.threads}
+    write_run(problem, sol.labels, target, sol, scenario, force, solver_settings=settings)
     print_summary(problem, sol.labels, sol.status_text(), sol.seconds)
+    if stopped_by(sol, cfg.solver.mip_gap) == "time_limit":
+        click.echo("Note: the solver stopped at its time limit, so another run may return a different plan; "
+                   "raise solver.time_limit or set solver.mip_gap for a reproducible result.")
     click.echo(f"Written to {target}")
 
 

@@ -9,9 +9,12 @@ per-area figures, solver status and provenance.
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
+import signal
 import tempfile
+import threading
 import unicodedata
 from contextlib import contextmanager
 from pathlib import Path
@@ -36,26 +39,116 @@ def scenario_dir(base: Path, problem: Problem, scenario: str) -> Path:
     return Path(base) / slug(str(gemeente)) / slug(scenario)
 
 
+# Temporary folders of runs in progress (removed by the CLI's interrupt handler on a forced exit).
+ACTIVE_TEMP: set[Path] = set()
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _owner_pid(folder: Path) -> int | None:
+    """The process id in a ``.<name>.tmp-<pid>-...`` or ``.<name>.old-<pid>-...`` folder name."""
+    match = re.search(r"\.(?:tmp|old)-(\d+)-", folder.name)
+    return int(match.group(1)) if match else None
+
+
+def clean_stale(parent: Path) -> list[str]:
+    """Tidy what killed runs left in ``parent``: remove their temporary folders, and put back a
+    previous scenario folder that a run killed in the middle of its swap had moved aside.
+
+    Folders of runs that are still alive are left alone. Returns what was done (for messages).
+    """
+    parent = Path(parent)
+    done: list[str] = []
+    if not parent.is_dir():
+        return done
+    for folder in sorted(parent.glob(".*.tmp-*")) + sorted(parent.glob(".*.old-*")):
+        pid = _owner_pid(folder)
+        if not folder.is_dir() or (pid is not None and pid != os.getpid() and _pid_alive(pid)) or folder in ACTIVE_TEMP:
+            continue
+        if ".old-" in folder.name:
+            target = parent / folder.name[1:].split(".old-")[0]
+            if not target.exists():
+                folder.rename(target)
+                done.append(f"restored {target.name} from an interrupted run")
+                continue
+        shutil.rmtree(folder, ignore_errors=True)
+        done.append(f"removed {folder.name} left by an interrupted run")
+    return done
+
+
+def check_target(target: Path, force: bool) -> None:
+    """Tidy leftovers of killed runs, then refuse an existing scenario folder unless ``force``."""
+    clean_stale(Path(target).parent)
+    if Path(target).exists() and not force:
+        raise ConfigError(f"{target}: this scenario folder exists already; use --force to overwrite it or --scenario to choose another name.")
+
+
+@contextmanager
+def _signals_deferred() -> Iterator[None]:
+    """Hold SIGINT/SIGTERM back for a few statements (only possible in the main thread)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+    previous = {sig: signal.signal(sig, lambda num, frame: caught.append(num)) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        for sig in caught[:1]:
+            handler = previous[sig]
+            if callable(handler):
+                handler(sig, None)
+            elif sig == signal.SIGINT:
+                raise KeyboardInterrupt
+
+
+def _swap(tmp: Path, target: Path) -> None:
+    """Move ``tmp`` into place as ``target``; the previous ``target`` is removed only afterwards."""
+    old = None
+    with _signals_deferred():
+        if target.exists():
+            old = target.parent / f".{target.name}.old-{os.getpid()}-{tmp.name[-8:]}"
+            target.rename(old)
+        try:
+            tmp.rename(target)
+        except OSError:
+            if old is not None:
+                old.rename(target)
+            raise
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
 @contextmanager
 def atomic_dir(target: Path, force: bool) -> Iterator[Path]:
-    """Yield a temporary folder; on success it replaces ``target`` (needs ``force`` if it exists)."""
+    """Yield a temporary folder; on success it replaces ``target`` (needs ``force`` if it exists).
+
+    The temporary folder ``.<name>.tmp-<pid>-<random>`` lies next to the target. An exception or
+    Ctrl-C removes it and leaves the previous folder as it was; after a kill (SIGKILL, power loss)
+    the next run removes it (:func:`clean_stale`).
+    """
     target = Path(target)
-    if target.exists() and not force:
-        raise ConfigError(f"{target}: this scenario folder exists already; use --force to overwrite it or --scenario to choose another name.")
+    check_target(target, force)
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-{os.getpid()}-", dir=target.parent))
+    ACTIVE_TEMP.add(tmp)
     try:
         yield tmp
-        old = None
-        if target.exists():
-            old = target.parent / f".{target.name}.old-{tmp.name[-8:]}"
-            target.rename(old)
-        tmp.rename(target)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
+        _swap(tmp, target)
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
+        ACTIVE_TEMP.discard(tmp)
 
 
 def _round(value, digits: int = 6):
@@ -68,8 +161,33 @@ def _round(value, digits: int = 6):
     return value
 
 
-def metrics_record(problem: Problem, labels: np.ndarray, solution=None, scenario: str = "", extra: dict | None = None) -> dict:
-    """The content of metrics.json for a plan (with the solver's status when there is one)."""
+SECONDS_MEANING = "solver time limit in seconds; the measured wall time is in run.json (not reproducible)"
+
+
+def stopped_by(solution, mip_gap: float = 0.0) -> str | None:
+    """Why the solver stopped: 'proof' (optimal or infeasible), 'mip_gap' (the configured gap was
+    reached) or 'time_limit'. Only the first two are reproducible: a clock decides the third."""
+    if solution is None:
+        return None
+    if solution.status in ("optimal", "infeasible"):
+        return "proof"
+    if solution.status == "gap" and mip_gap > 0 and solution.gap is not None and solution.gap <= mip_gap + 1e-9:
+        return "mip_gap"
+    return "time_limit"
+
+
+def metrics_record(problem: Problem, labels: np.ndarray, solution=None, scenario: str = "", extra: dict | None = None,
+                   solver_settings: dict | None = None) -> dict:
+    """The content of metrics.json for a plan (with the solver's status when there is one).
+
+    Everything in it is a function of the inputs, so identical inputs give a byte-identical file
+    whenever the solver stopped by proof (see :func:`stopped_by`). The wall time of a run is not:
+    it goes to run.json, and ``seconds`` here is the solver's time limit (``seconds_meaning`` says so).
+    """
+    settings = dict(solver_settings or {})
+    if solution is not None and "time_limit" not in settings:
+        settings["time_limit"] = getattr(solution, "details", {}).get("time_limit")
+    why = stopped_by(solution, float(settings.get("mip_gap") or 0.0))
     scores: Scores = score(problem, labels)
     areas = [
         {
@@ -93,8 +211,12 @@ def metrics_record(problem: Problem, labels: np.ndarray, solution=None, scenario
         "gap": solution.gap if solution is not None else None,
         "bound": solution.bound if solution is not None else None,
         "objective": scores.objective,
-        "seconds": solution.seconds if solution is not None else None,
+        "seconds": settings.get("time_limit") if solution is not None else None,
+        "seconds_meaning": SECONDS_MEANING if solution is not None else None,
+        "stopped_by": why,
+        "reproducible": why in ("proof", "mip_gap") if solution is not None else True,
         "solver": solution.backend if solution is not None else None,
+        "solver_settings": settings or None,
         "k": problem.k,
         "population_total": problem.total,
         "population_target": problem.target,
@@ -139,14 +261,36 @@ def write_metrics_json(record: dict, path: Path) -> None:
     Path(path).write_text(json.dumps(record, indent=2, ensure_ascii=False, sort_keys=False) + "\n", encoding="utf-8")
 
 
+def run_record(solution, solver_settings: dict | None = None) -> dict:
+    """The content of run.json: what differs between identical runs (timing, machine)."""
+    import datetime
+    import platform
+    import sys
+
+    from . import __version__
+
+    return {
+        "note": "timing and machine of this run; unlike metrics.json not reproducible",
+        "finished_utc": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "solve_seconds": round(solution.seconds, 3) if solution is not None else None,
+        "status": solution.status if solution is not None else "given",
+        "solver_settings": solver_settings,
+        "tool_version": __version__,
+        "python": sys.version.split()[0],
+        "platform": platform.platform(),
+    }
+
+
 def write_run(problem: Problem, labels: np.ndarray, out_dir: Path, solution=None, scenario: str = "voorstel",
-              force: bool = False, extra: dict | None = None, with_map: bool = True) -> Path:
-    """Write plan.csv, plan.gpkg, metrics.json and map.html into ``out_dir`` atomically."""
+              force: bool = False, extra: dict | None = None, with_map: bool = True,
+              solver_settings: dict | None = None) -> Path:
+    """Write plan.csv, plan.gpkg, metrics.json, run.json and the maps into ``out_dir`` atomically."""
     with atomic_dir(out_dir, force) as tmp:
         write_plan_csv(problem, labels, tmp / "plan.csv")
         write_plan_gpkg(problem, labels, tmp / "plan.gpkg")
-        record = metrics_record(problem, labels, solution, scenario, extra)
+        record = metrics_record(problem, labels, solution, scenario, extra, solver_settings)
         write_metrics_json(record, tmp / "metrics.json")
+        write_metrics_json(run_record(solution, solver_settings), tmp / "run.json")
         if with_map:
             from .maps import write_maps
 
