@@ -194,5 +194,12 @@ def evaluate(config: str, plan_path: str, as_json: bool) -> None:
         print_summary(problem, labels, "given plan")
 
 
+# Handreiking commands (issue 5): blueprint, region, init.
+from .blueprint.commands import blueprint_cmd, init_cmd, region_cmd  # noqa: E402
+
+main.add_command(blueprint_cmd)
+main.add_command(region_cmd)
+main.add_command(init_cmd)
+
 if __name__ == "__main__":
     main()
