@@ -358,3 +358,12 @@ def test_build_problem_with_osm_practices_barriers_and_road_distances(fixture_os
     assert sorted(problem.practices["name"]) == sorted(GP_BUURTEN.values())
     assert "OSM" in problem.meta["catchment_method"] and problem.meta["practices_fictional"] is False
     assert problem.patients.sum() == pytest.approx(problem.total)
+
+
+def test_road_network_from_a_geopackage_gives_the_same_distances(fixture_osm, tmp_path, buurten):
+    practices = gpd.GeoDataFrame({"practice_id": ["P1", "P2"]}, geometry=list(buurten.geometry.iloc[[0, 7]].representative_point()), crs="EPSG:28992")
+    xml_cfg = _cfg(tmp_path, distances={"method": "drive", "osm_file": str(fixture_osm)})
+    gpkg = tmp_path / "wegen.gpkg"
+    osmnx.save_graph_geopackage(osm.network_from_xml(fixture_osm, "drive"), gpkg)
+    gpkg_cfg = _cfg(tmp_path, distances={"method": "drive", "osm_file": str(gpkg)})
+    assert np.allclose(osm.network_distances(gpkg_cfg, practices, buurten), osm.network_distances(xml_cfg, practices, buurten))

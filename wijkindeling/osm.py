@@ -567,7 +567,12 @@ def load_network(cfg: Config, buurten: gpd.GeoDataFrame) -> nx.MultiDiGraph:
         path = Path(dc.osm_file)
         if not path.exists():
             raise DataError(f"{cfg.origin('distances.osm_file')}: field 'distances.osm_file' points to {path}, which does not exist; fix the path.")
-        graph = network_from_xml(path, network) if is_xml(path) else _read_graph_cache(path, network)
+        if is_xml(path):
+            graph = network_from_xml(path, network)
+        elif path.suffix.lower() == ".gpkg":
+            graph = network_from_geopackage(path)
+        else:
+            graph = _read_graph_cache(path, network)
     else:
         cache = Path(dc.cache) if dc.cache else default_cache(cfg, f"wegen-{network}.graphml")
         if cache.exists():
@@ -580,6 +585,19 @@ def load_network(cfg: Config, buurten: gpd.GeoDataFrame) -> nx.MultiDiGraph:
             cache.parent.mkdir(parents=True, exist_ok=True)
             ox.save_graphml(graph, cache)
     return ox.project_graph(graph, to_crs=RD_NEW)
+
+
+def network_from_geopackage(path: Path) -> nx.MultiDiGraph:
+    """A road network saved with osmnx ``save_graph_geopackage`` (layers ``nodes`` and ``edges``)."""
+    try:
+        nodes = gpd.read_file(path, layer="nodes")
+        edges = gpd.read_file(path, layer="edges")
+        nodes = nodes.set_index("osmid")
+        edges = edges.set_index(["u", "v", "key"])
+        edges["length"] = edges["length"].astype(float)
+        return _ox().convert.graph_from_gdfs(nodes, edges)
+    except Exception as err:  # missing layers/columns or a file that is no GeoPackage
+        raise DataError(f"{path}: is not a road network GeoPackage with layers nodes and edges as osmnx save_graph_geopackage writes ({str(err).splitlines()[0][:80]}); give a .osm or .graphml file instead.") from None
 
 
 def _read_graph_cache(path: Path, network: str) -> nx.MultiDiGraph:
