@@ -243,7 +243,7 @@ def _read_yaml(path: Path) -> dict[str, Any]:
     if data is None:
         data = {}
     if not isinstance(data, dict):
-        raise ConfigError(f"{path}: the top level must be a mapping of keys (like 'gemeente: Woerden'), not a {type(data).__name__}.")
+        raise ConfigError(f"{path}: the top level is a {type(data).__name__}, not a mapping of keys; write it as 'key: value' lines like 'gemeente: Woerden'.")
     return data
 
 
@@ -275,7 +275,8 @@ def _merge(base: dict[str, Any], over: dict[str, Any], origins: dict[str, str], 
     return out
 
 
-def _load_chain(path: Path, seen: tuple[Path, ...], origins: dict[str, str], texts: list[str]) -> dict[str, Any]:
+def _load_chain(path: Path, seen: tuple[Path, ...], origins: dict[str, str], texts: list[str],
+                files: list[str] | None = None) -> dict[str, Any]:
     """Load ``path`` and everything it extends, merged, base first; collect raw texts for hashing."""
     path = path.resolve()
     if path in seen:
@@ -283,16 +284,18 @@ def _load_chain(path: Path, seen: tuple[Path, ...], origins: dict[str, str], tex
         raise ConfigError(f"{seen[-1]}: field 'extends' makes a cycle ({chain}); remove one of the 'extends' lines.")
     data = _read_yaml(path)
     texts.append(path.read_text(encoding="utf-8-sig"))
+    if files is not None:
+        files.insert(0, str(path))  # base files end up first
     _resolve_paths(data, path.parent)
     parent = data.get("extends")
     merged: dict[str, Any] = {}
     if parent is not None:
         if not isinstance(parent, str):
-            raise ConfigError(f"{path}: field 'extends' must be a file name like 'regio-utrecht-noordwest.yaml'.")
+            raise ConfigError(f"{path}: field 'extends' is not a file name; write one file name like 'extends: regio-utrecht-noordwest.yaml'.")
         parent_path = path.parent / parent
         if not parent_path.exists():
             raise ConfigError(f"{path}: field 'extends' names {parent}, which does not exist next to it; fix the file name.")
-        merged = _load_chain(parent_path, (*seen, path), origins, texts)
+        merged = _load_chain(parent_path, (*seen, path), origins, texts, files)
     return _merge(merged, data, origins, str(path))
 
 
@@ -317,17 +320,39 @@ def _model_at(loc: tuple[Any, ...]) -> type[BaseModel]:
     return model
 
 
-def _explain(err: ValidationError, origins: dict[str, str], fallback: str) -> str:
+def _error_file(dotted: str, origins: dict[str, str], files: list[str], fallback: str) -> str:
+    """The YAML file to blame for an error at ``dotted``.
+
+    A value error on a whole section (e.g. min > max in ``areas``) is blamed on the last file in
+    the extends chain that set anything in that section, usually the municipality's own config.
+    """
+    inside = [origins[k] for k in origins if k.startswith(dotted + ".")]
+    if inside and files:
+        return max(inside, key=lambda f: files.index(f) if f in files else -1)
+    parts = dotted.split(".")
+    for i in range(len(parts), 0, -1):
+        if ".".join(parts[:i]) in origins:
+            return origins[".".join(parts[:i])]
+    return fallback
+
+
+def _fix_text(msg: str) -> str:
+    """pydantic's 'Input should be X' as the fix part of a sentence: 'it should be X'."""
+    if "valid dictionary" in msg:
+        return "it should be a section of 'key: value' lines indented below it"
+    for prefix, fix in (("Input should be ", "it should be "), ("String should ", "it should "), ("List should ", "the list should "),
+                        ("Dictionary should ", "it should ")):
+        if msg.startswith(prefix):
+            return fix + msg[len(prefix):]
+    return msg
+
+
+def _explain(err: ValidationError, origins: dict[str, str], fallback: str, files: list[str] | None = None) -> str:
     """Turn pydantic's first error into one sentence: file, field, fix."""
     first = err.errors()[0]
     loc = tuple(first["loc"])
     dotted = ".".join(str(p) for p in loc)
-    file = fallback
-    parts = dotted.split(".")
-    for i in range(len(parts), 0, -1):
-        if ".".join(parts[:i]) in origins:
-            file = origins[".".join(parts[:i])]
-            break
+    file = _error_file(dotted, origins, files or [], fallback)
     kind = first["type"]
     if kind == "extra_forbidden":
         owner = _model_at(loc[:-1])
@@ -335,11 +360,16 @@ def _explain(err: ValidationError, origins: dict[str, str], fallback: str) -> st
     if kind == "missing":
         return f"{file}: required field '{dotted}' is missing; add it (see configs/regio-utrecht-noordwest.yaml for an example)."
     got = first.get("input")
-    msg = first["msg"]
+    msg = first["msg"].split(", unable to")[0].rstrip(".")
     if msg.startswith("Value error, "):
         msg = msg[len("Value error, "):]
-    got_txt = "" if isinstance(got, dict) else f" (got {got!r})"
-    return f"{file}: field '{dotted}' is invalid{got_txt}: {msg}."
+        if ";" in msg:  # our own validators already say what to do
+            return f"{file}: field '{dotted}' is invalid: {msg}."
+        return f"{file}: field '{dotted}' is invalid: {msg}; change it in that file."
+    got_txt = "a section" if isinstance(got, dict) else repr(got)
+    if len(got_txt) > 60:
+        got_txt = got_txt[:57] + "..."
+    return f"{file}: field '{dotted}' is {got_txt}, which is not allowed; {_fix_text(msg)}."
 
 
 def load_config(path: str | Path) -> Config:
@@ -350,12 +380,13 @@ def load_config(path: str | Path) -> Config:
     path = Path(path)
     origins: dict[str, str] = {}
     texts: list[str] = []
-    raw = _load_chain(path, (), origins, texts)
+    files: list[str] = []
+    raw = _load_chain(path, (), origins, texts, files)
     raw.pop("extends", None)
     try:
         cfg = Config.model_validate(raw)
     except ValidationError as err:
-        raise ConfigError(_explain(err, origins, str(path))) from None
+        raise ConfigError(_explain(err, origins, str(path), files)) from None
     cfg.source_file = path.resolve()
     cfg.origins = origins
     cfg.raw_hash = hashlib.sha256("\n---\n".join(texts).encode()).hexdigest()[:16]
