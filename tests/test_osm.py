@@ -367,3 +367,13 @@ def test_road_network_from_a_geopackage_gives_the_same_distances(fixture_osm, tm
     osmnx.save_graph_geopackage(osm.network_from_xml(fixture_osm, "drive"), gpkg)
     gpkg_cfg = _cfg(tmp_path, distances={"method": "drive", "osm_file": str(gpkg)})
     assert np.allclose(osm.network_distances(gpkg_cfg, practices, buurten), osm.network_distances(xml_cfg, practices, buurten))
+
+
+def test_the_map_draws_the_barrier_lines(fixture_osm, tmp_path):
+    from wijkindeling.maps import interactive_map
+
+    cfg = _cfg(tmp_path, barriers={"osm": ["motorway"], "osm_file": str(fixture_osm), "pairs": [["BU06320601", "BU06320602"]]})
+    problem = build_problem(cfg)
+    labels = np.array([int(c[6:8]) % problem.k for c in problem.codes])  # any labelling: only the barrier layer is checked
+    html = interactive_map(problem, labels).get_root().render()
+    assert "wk-barrier" in html and "Fixture-snelweg" in html and "BU06320601 | BU06320602" in html
