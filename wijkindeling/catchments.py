@@ -114,6 +114,8 @@ def read_patient_counts(cfg: Config, practices: gpd.GeoDataFrame, buurten: gpd.G
     by_id.update(dict(zip(practices["name"], practices["practice_id"])))
     frame = pd.DataFrame(0.0, index=practices["practice_id"].values, columns=buurten["buurtcode"].values)
     counts = to_number(df["patients"], path, "patients").fillna(0.0)
+    if (counts < 0).any():
+        raise DataError(f"{path}: column 'patients' is negative ({df['patients'][counts < 0].iloc[0]}) for practice {df['practice'][counts < 0].iloc[0]}; patient counts must be 0 or more.")
     pop = dict(zip(buurten["buurtcode"], buurten["population"]))
     pc4_map = None
     for (_, row), n in zip(df.iterrows(), counts):
@@ -127,7 +129,10 @@ def read_patient_counts(cfg: Config, practices: gpd.GeoDataFrame, buurten: gpd.G
             frame.loc[pid, code] += n
             continue
         if pc4_map is None:
-            pc4_map = _pc4_to_buurten(buurten, load_pc4_points(cfg.data.pc4_centroids))
+            points = load_pc4_points(cfg.data.pc4_centroids, cfg.origin("data.pc4_centroids"))
+            if points.empty:
+                raise DataError(f"{path}: gives patients per pc4 but no PC4 points are configured; set data.pc4_centroids or give buurtcodes instead.")
+            pc4_map = _pc4_to_buurten(buurten, points)
         members = pc4_map.get(str(row["pc4"]).strip()[:4], [])
         weight = np.array([pop[m] for m in members], float)
         if len(members) and weight.sum() > 0:

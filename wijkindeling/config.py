@@ -86,9 +86,18 @@ class AreasConfig(_Strict):
                     f"min_population ({self.min_population}) is larger than max_population "
                     f"({self.max_population}); make min_population at most max_population"
                 )
-        if self.names is not None and len(set(self.names)) != len(self.names):
-            raise ValueError("names contains the same name twice; give every area its own name")
         return self
+
+    @field_validator("names")
+    @classmethod
+    def _unique_names(cls, v: list[str] | None) -> list[str] | None:
+        if v is not None:
+            twice = sorted({n for n in v if v.count(n) > 1})
+            if twice:
+                raise ValueError(f"'{twice[0]}' appears twice; give every area its own name")
+            if any(not str(n).strip() for n in v):
+                raise ValueError("an area name is empty; give every area a name")
+        return v
 
 
 class Weights(_Strict):

@@ -39,11 +39,16 @@ def read_table(path: Path) -> pd.DataFrame:
     path = Path(path)
     if not path.exists():
         raise DataError(f"{path}: file not found; check the path in the config.")
+    with open(path, "rb") as fh:
+        if fh.read(4) == b"PK\x03\x04":
+            raise DataError(f"{path}: is an Excel workbook, not a CSV file; in Excel use Save As > CSV UTF-8 (or CSV with semicolons).")
     with open(path, encoding="utf-8-sig", errors="replace") as fh:
         head = fh.readline()
     sep = ";" if head.count(";") > head.count(",") else ","
     try:
         df = pd.read_csv(path, sep=sep, dtype=str, encoding="utf-8-sig", keep_default_na=False)
+    except pd.errors.EmptyDataError:
+        raise DataError(f"{path}: the file is empty; it needs a header line with the column names and one line per row.") from None
     except (pd.errors.ParserError, UnicodeDecodeError) as err:
         raise DataError(f"{path}: cannot be read as CSV ({str(err).splitlines()[0]}); save it as CSV (UTF-8).") from None
     df.columns = [c.strip() for c in df.columns]
@@ -51,10 +56,19 @@ def read_table(path: Path) -> pd.DataFrame:
 
 
 def to_number(values: pd.Series, path: Path, column: str) -> pd.Series:
-    """Parse numbers written with a decimal point or a Dutch decimal comma; empty stays NaN."""
-    text = values.astype(str).str.strip().str.replace("\u00a0", "", regex=False)
-    dutch = text.str.contains(",", regex=False) & ~text.str.contains(".", regex=False)
-    text = text.where(~dutch, text.str.replace(",", ".", regex=False))
+    """Parse numbers written with a decimal point or a Dutch decimal comma; empty stays NaN.
+
+    With both separators the last one is the decimal mark: '1.234,5' (Excel-NL) and '1,234.5'
+    both read as 1234.5. A lone comma is a decimal comma ('2,1' is 2.1).
+    """
+    text = values.astype(str).str.strip().str.replace("\u00a0", "", regex=False).str.replace(" ", "", regex=False)
+    text = text.where(~values.isna().to_numpy(), "")  # None/NaN from a GeoPackage are empty cells
+    has_comma, has_dot = text.str.contains(",", regex=False), text.str.contains(".", regex=False)
+    comma_last = text.str.rfind(",") > text.str.rfind(".")
+    dutch = has_comma & (~has_dot | comma_last)
+    english = has_comma & has_dot & ~comma_last
+    text = text.where(~dutch, text.str.replace(".", "", regex=False).str.replace(",", ".", regex=False))
+    text = text.where(~english, text.str.replace(",", "", regex=False))
     out = pd.to_numeric(text.replace("", None), errors="coerce")
     bad = values[out.isna() & (text != "")]
     if len(bad):
@@ -71,7 +85,8 @@ def read_building_blocks(cfg: Config) -> gpd.GeoDataFrame:
     try:
         gdf = gpd.read_file(dc.buurten, layer=dc.layer) if dc.layer else gpd.read_file(dc.buurten)
     except Exception as err:  # pyogrio raises several error types for unreadable files
-        raise DataError(f"{dc.buurten}: cannot be read as a GeoPackage, GeoJSON or shapefile ({str(err).splitlines()[0]}); export it again from QGIS.") from None
+        reason = str(err).splitlines()[0].split(";")[0].rstrip(".")
+        raise DataError(f"{dc.buurten}: cannot be read as a GeoPackage, GeoJSON or shapefile ({reason}); export it again from QGIS.") from None
     cols = dc.columns
     for field in ("code", "name", "population"):
         col = getattr(cols, field)
@@ -107,18 +122,41 @@ def standardise_buurten(gdf: gpd.GeoDataFrame, cfg: Config) -> gpd.GeoDataFrame:
     if (pop < 0).any():
         neg = out["buurtcode"][(pop < 0).values].iloc[0]
         raise DataError(f"{src}: column '{cols.population}' is negative for {neg}; inhabitants must be 0 or more.")
+    frac = (pop - pop.round()).abs() > 1e-9
+    if frac.any():
+        code = out["buurtcode"][frac.values].iloc[0]
+        raise DataError(f"{src}: column '{cols.population}' has {gdf[cols.population].iloc[int(frac.values.argmax())]!r} inhabitants for {code}, not a whole number; write whole numbers without thousands separators.")
     out["population"] = pop.round().astype("int64").values
+    empty = out.geometry.isna() | out.geometry.is_empty
+    if empty.any():
+        raise DataError(f"{src}: building block {out['buurtcode'][empty.values].iloc[0]} has no geometry (empty or missing); draw its polygon or remove it from the file.")
     out = _to_rd(out, src)
     out = _repair(out, src)
     return out.sort_values("buurtcode").reset_index(drop=True)
 
 
+# Where RD New coordinates of the Netherlands lie (metres), with a margin: a sanity check on the CRS.
+RD_BOUNDS = (-10_000.0, 280_000.0, 310_000.0, 640_000.0)
+
+
 def _to_rd(gdf: gpd.GeoDataFrame, src: Path) -> gpd.GeoDataFrame:
+    """The frame in EPSG:28992: reprojected with a warning, refused without CRS or when the CRS is wrong."""
     if gdf.crs is None:
         raise DataError(f"{src}: the file has no coordinate system; set it (EPSG:28992 for RD New) in QGIS and export again.")
-    if gdf.crs.to_epsg() != 28992:
-        warnings.warn(f"{src}: reprojected from {gdf.crs.to_string()} to EPSG:28992 (RD New).", stacklevel=2)
-        gdf = gdf.to_crs(RD_NEW)
+    crs = gdf.crs
+    if crs.to_epsg() != 28992:
+        if crs.is_geographic:
+            x0, y0, x1, y1 = gdf.total_bounds
+            if not (-180 <= x0 <= x1 <= 180 and -90 <= y0 <= y1 <= 90):
+                raise DataError(f"{src}: the file says its coordinates are longitude/latitude ({crs.to_string()}) but they are not; set the coordinate system it was really made in (EPSG:28992 for RD New) and export again.")
+        warnings.warn(f"{src}: reprojected from {crs.to_string()} to EPSG:28992 (RD New).", stacklevel=2)
+        try:
+            gdf = gdf.to_crs(RD_NEW)
+        except Exception as err:  # pyproj raises several error types
+            raise DataError(f"{src}: cannot convert its coordinates from {crs.to_string()} to EPSG:28992 ({err}); export the file in EPSG:28992.") from None
+    x0, y0, x1, y1 = gdf.total_bounds
+    if len(gdf) and not (RD_BOUNDS[0] <= x0 and x1 <= RD_BOUNDS[2] and RD_BOUNDS[1] <= y0 and y1 <= RD_BOUNDS[3]):
+        raise DataError(f"{src}: the coordinates do not lie in the Netherlands in EPSG:28992 (bounds {x0:.0f}, {y0:.0f}, {x1:.0f}, {y1:.0f}); check the file's coordinate system and export again.")
     return gdf
 
 
@@ -149,11 +187,16 @@ def load_buurten(cfg: Config) -> gpd.GeoDataFrame:
     return standardise_buurten(gdf, cfg)
 
 
-def load_pc4_points(path: Path | None) -> pd.DataFrame:
+def load_pc4_points(path: Path | None, where: str = "config") -> pd.DataFrame:
     """PC4 representative points (only reliable address PC4s), indexed by pc4 string."""
-    if path is None or not Path(path).exists():
+    if path is None:
         return pd.DataFrame(columns=["x_rd", "y_rd"])
+    if not Path(path).exists():
+        raise DataError(f"{where}: field 'data.pc4_centroids' points to {path}, which does not exist; fix the path or remove the field.")
     df = read_table(path)
+    missing = [c for c in ("pc4", "x_rd", "y_rd") if c not in df.columns]
+    if missing:
+        raise DataError(f"{path}: no column '{missing[0]}'; the PC4 file needs columns pc4, x_rd and y_rd (RD metres).")
     df = df[df.get("coord_quality", "address_pc4") == "address_pc4"]
     df = df.assign(x_rd=to_number(df["x_rd"], path, "x_rd"), y_rd=to_number(df["y_rd"], path, "y_rd"))
     return df.set_index(df["pc4"].str.strip())[["x_rd", "y_rd"]]
@@ -196,10 +239,14 @@ def load_practices(cfg: Config, buurten: gpd.GeoDataFrame) -> gpd.GeoDataFrame |
         df = read_table(path)
         if "name" not in df.columns:
             raise DataError(f"{path}: no column 'name'; the practice list needs columns name and x,y or lat,lon or pc4.")
-        points = _practice_points(df, path, load_pc4_points(cfg.data.pc4_centroids))
+        points = _practice_points(df, path, load_pc4_points(cfg.data.pc4_centroids, cfg.origin("data.pc4_centroids")))
         gdf = gpd.GeoDataFrame(df, geometry=points, crs=RD_NEW)
     else:
-        gdf = _to_rd(gpd.read_file(path), path)
+        try:
+            raw = gpd.read_file(path)
+        except Exception as err:  # pyogrio raises several error types for unreadable files
+            raise DataError(f"{path}: cannot be read as a practice list ({str(err).splitlines()[0]}); give a CSV or a GeoPackage/GeoJSON with a column name.") from None
+        gdf = _to_rd(raw, path)
         if "name" not in gdf.columns:
             raise DataError(f"{path}: no column 'name'; add the practice names.")
     return standardise_practices(gdf, path, buurten, pc.fictional)

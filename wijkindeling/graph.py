@@ -92,7 +92,7 @@ def identity_groups(buurten: gpd.GeoDataFrame, cfg: Config) -> list[IdentityGrou
         for name, members in getattr(cfg.identity, field).items():
             unknown = [m for m in members if m not in known]
             if unknown:
-                raise GraphError(f"{cfg.origin('identity.' + field)}: field 'identity.{field}.{name}' names buurtcode {unknown[0]}, which is not a buurt of {cfg.gemeente or cfg.gemeentecode}; fix or remove it.")
+                raise GraphError(f"{cfg.origin(f'identity.{field}.{name}')}: field 'identity.{field}.{name}' names buurtcode {unknown[0]}, which is not a buurt of {cfg.gemeente or cfg.gemeentecode}; fix or remove it.")
             if len(set(members)) > 1:
                 groups.append(IdentityGroup(f"{kind}:{name}", kind, name, tuple(sorted(set(members)))))
     return groups

@@ -124,6 +124,16 @@ def _unit_rules(cfg: Config, codes: list[str], area_names: list[str]) -> tuple[d
     return locks, together, apart
 
 
+def _check_pairs(cfg: Config, known: set[str], pairs: list[list[str]], field_name: str) -> None:
+    """Every entry is a pair of two buurtcodes of the municipality, else a ConfigError."""
+    for pair in pairs:
+        if len(pair) != 2:
+            raise ConfigError(f"{cfg.origin(field_name)}: field '{field_name}' has an entry {pair} that is not a pair; write every entry as [buurtcode, buurtcode].")
+        for code in pair:
+            if code not in known:
+                raise ConfigError(f"{cfg.origin(field_name)}: field '{field_name}' names buurtcode {code}, which is not a buurt of {cfg.gemeente or cfg.gemeentecode}; fix or remove it.")
+
+
 def build_problem(cfg: Config) -> Problem:
     """Run the data stages for ``cfg`` and return the :class:`Problem` to optimise."""
     buurten = load_buurten(cfg)
@@ -131,6 +141,7 @@ def build_problem(cfg: Config) -> Problem:
     catch = build_catchments(cfg, practices, buurten)
     graph = adjacency_graph(buurten)
     where = cfg.origin("barriers")
+    _check_pairs(cfg, set(buurten["buurtcode"]), cfg.barriers.pairs, "barriers.pairs")
     removed = remove_pairs(graph, [p for p in cfg.barriers.pairs]) if cfg.barriers.mode == "remove" else []
     penalised: set[tuple[str, str]] = set()
     lines = None
