@@ -377,3 +377,16 @@ def test_the_map_draws_the_barrier_lines(fixture_osm, tmp_path):
     labels = np.array([int(c[6:8]) % problem.k for c in problem.codes])  # any labelling: only the barrier layer is checked
     html = interactive_map(problem, labels).get_root().render()
     assert "wk-barrier" in html and "Fixture-snelweg" in html and "BU06320601 | BU06320602" in html
+
+
+def test_barriers_that_cut_the_municipality_in_two_warn(tmp_path, buurten):
+    # Zegveld (dorp) touches only Buitengebied Zegveld: a line along their boundary isolates it.
+    geom = dict(zip(buurten["buurtcode"], buurten.geometry))
+    line = gpd.GeoDataFrame(geometry=[osm._shared_boundary(geom["BU06320801"], geom["BU06320802"])], crs="EPSG:28992")
+    path = tmp_path / "zegveld.gpkg"
+    line.to_file(path)
+    cfg = _cfg(tmp_path, barriers={"lines": str(path)})
+    graph = adjacency_graph(buurten)
+    with pytest.warns(UserWarning, match="cut Woerden into parts"):
+        removed = osm.apply_barriers(cfg, buurten, graph, set())
+    assert ("BU06320801", "BU06320802") in removed and nx.number_connected_components(graph) == 2

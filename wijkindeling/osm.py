@@ -518,7 +518,11 @@ def apply_barriers(cfg: Config, buurten: gpd.GeoDataFrame, graph: nx.Graph, pena
     if cfg.barriers.mode == "penalise":
         penalised |= set(edges)
         return []
+    parts = nx.number_connected_components(graph)
     graph.remove_edges_from(edges)
+    if nx.number_connected_components(graph) > parts:
+        warnings.warn(f"{cfg.origin('barriers')}: the barriers cut {cfg.gemeente or 'the municipality'} into parts that touch nowhere else; "
+                      "data.islands decides what happens (connect_nearest links them again at their nearest point).", stacklevel=2)
     return edges
 
 
