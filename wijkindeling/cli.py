@@ -155,6 +155,8 @@ def propose(config: str, areas: int | None, scenario: str | None, time_limit: fl
     scenario = scenario or cfg.scenario
     target = scenario_dir(Path(out) if out else cfg.output.dir, problem, scenario)
     check_target(target, force)  # also tidies what killed runs left behind
+    click.echo(f"Optimising {problem.n} buurten into {problem.k} areas (time limit {cfg.solver.time_limit:g} s; "
+               "Ctrl-C stops without writing)...", err=True)
     sol = solve(problem, time_limit=cfg.solver.time_limit, backend=cfg.solver.backend, seed=cfg.solver.seed,
                 gap=cfg.solver.mip_gap, threads=cfg.solver.threads)
     if not sol.found:
