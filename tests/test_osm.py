@@ -390,3 +390,15 @@ def test_barriers_that_cut_the_municipality_in_two_warn(tmp_path, buurten):
     with pytest.warns(UserWarning, match="cut Woerden into parts"):
         removed = osm.apply_barriers(cfg, buurten, graph, set())
     assert ("BU06320801", "BU06320802") in removed and nx.number_connected_components(graph) == 2
+
+
+def test_compressed_osm_extract_is_read_like_the_plain_one(fixture_osm, tmp_path, buurten):
+    import gzip
+
+    packed = tmp_path / "woerden-fixture.osm.gz"
+    packed.write_bytes(gzip.compress(fixture_osm.read_bytes()))
+    plain = osm.load_network(_cfg(tmp_path, distances={"method": "drive", "osm_file": str(fixture_osm)}), buurten)
+    gz = osm.load_network(_cfg(tmp_path, distances={"method": "drive", "osm_file": str(packed)}), buurten)
+    assert (gz.number_of_nodes(), gz.number_of_edges()) == (plain.number_of_nodes(), plain.number_of_edges()) != (0, 0)
+    lines = osm.barrier_lines(_cfg(tmp_path, barriers={"osm": ["river"], "osm_file": str(packed)}), buurten)
+    assert list(lines["name"]) == ["Fixture-rivier"]

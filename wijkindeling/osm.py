@@ -25,7 +25,9 @@ One-way restrictions are ignored (patients travel both ways), so distances are s
 
 from __future__ import annotations
 
+import bz2
 import datetime as _dt
+import gzip
 import hashlib
 import json
 import math
@@ -542,7 +544,9 @@ def routable(tags: dict[str, str], network: str) -> bool:
 
 def network_from_xml(path: Path, network: str) -> nx.MultiDiGraph:
     """osmnx graph of the routable ways (drive or walk) in an OSM XML file (unprojected)."""
-    tree = ET.parse(path)
+    opener = {".bz2": bz2.open, ".gz": gzip.open}.get(Path(path).suffix.lower(), open)
+    with opener(path, "rb") as fh:
+        tree = ET.parse(fh)
     root = tree.getroot()
     used: set[str] = set()
     for way in list(root.iter("way")):
