@@ -245,6 +245,7 @@ def metrics_record(problem: Problem, labels: np.ndarray, solution=None, scenario
             "tool_version": problem.meta.get("tool_version"),
             "config_hash": problem.meta.get("config_hash"),
             "data_hash": problem.meta.get("data_hash"),
+            "data_files": problem.meta.get("data_files"),
             "attribution": problem.meta.get("attribution"),
             "barrier_edges_removed": problem.meta.get("barrier_edges_removed"),
             "synthetic_edges": problem.meta.get("synthetic_edges"),

@@ -110,3 +110,16 @@ def write_plan_gpkg(problem: Problem, labels: np.ndarray, path: Path) -> None:
         prac = problem.practices.copy()
         prac["area"] = [problem.area_names[int(labels[h])] for h in problem.practice_home]
         prac.to_file(path, layer="praktijken", driver="GPKG")
+    write_provenance_table(problem, path)
+
+
+PROVENANCE_KEYS = ("tool_version", "config_hash", "data_hash", "gemeentecode", "attribution")
+
+
+def write_provenance_table(problem: Problem, path: Path) -> None:
+    """Attribute table ``provenance`` (key, value) in the GeoPackage: tool version, config and data hash."""
+    import pyogrio
+
+    rows = [(k, str(problem.meta.get(k))) for k in PROVENANCE_KEYS]
+    rows += [(f"data_file:{k}", v) for k, v in sorted((problem.meta.get("data_files") or {}).items())]
+    pyogrio.write_dataframe(pd.DataFrame(rows, columns=["key", "value"]), path, layer="provenance", driver="GPKG")

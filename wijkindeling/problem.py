@@ -8,8 +8,10 @@ hard rules and weights.
 
 from __future__ import annotations
 
+import hashlib
 import math
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 import geopandas as gpd
 import networkx as nx
@@ -73,6 +75,26 @@ class Problem:
             lo, hi = (1 - tolerance) * self.total / k, (1 + tolerance) * self.total / k
         names = default_area_names(k) if len(self.area_names) != k else self.area_names
         return replace(self, k=k, lo=lo, hi=hi, area_names=names)
+
+
+# Config fields that name input data files; all of them enter the data hash of a run.
+DATA_FIELDS = ("data.buurten", "data.pc4_centroids", "practices.path", "practices.patients", "practices.cache",
+               "barriers.lines", "barriers.osm_file", "barriers.cache", "distances.osm_file", "distances.cache")
+
+
+def data_hashes(cfg: Config) -> dict[str, str]:
+    """Short SHA-256 of every input data file the config names (by config field), for provenance."""
+    out = {}
+    for dotted in DATA_FIELDS:
+        section, key = dotted.split(".")
+        value = getattr(getattr(cfg, section), key, None)
+        if value is not None and Path(value).is_file():
+            out[dotted] = file_hash(Path(value))
+    return out
+
+
+def combined_hash(hashes: dict[str, str]) -> str:
+    return hashlib.sha256("\n".join(f"{k}={v}" for k, v in sorted(hashes.items())).encode()).hexdigest()[:16]
 
 
 def default_area_names(k: int) -> list[str]:
@@ -190,7 +212,8 @@ def problem_from_parts(cfg: Config, buurten: gpd.GeoDataFrame, graph: nx.Graph, 
         "region": cfg.region,
         "tool_version": __version__,
         "config_hash": cfg.raw_hash,
-        "data_hash": file_hash(cfg.data.buurten),
+        "data_hash": combined_hash(hashes := data_hashes(cfg)),
+        "data_files": hashes,
         "practices_fictional": bool(practices is not None and practices["fictional"].any()),
         "catchment_method": catch.method if catch else None,
         "catchment_estimated": bool(catch.estimated) if catch else None,
