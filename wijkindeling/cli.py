@@ -160,7 +160,11 @@ def propose(config: str, areas: int | None, scenario: str | None, time_limit: fl
     sol = solve(problem, time_limit=cfg.solver.time_limit, backend=cfg.solver.backend, seed=cfg.solver.seed,
                 gap=cfg.solver.mip_gap, threads=cfg.solver.threads)
     if not sol.found:
-        click.echo(f"No plan: {sol.message or sol.status_text()}", err=True)
+        if sol.status == "no_solution" and not sol.message:
+            click.echo(f"No plan: the solver found none within its time limit of {cfg.solver.time_limit:g} s; "
+                       "raise solver.time_limit (or use --time-limit); nothing was written.", err=True)
+        else:
+            click.echo(f"No plan: {sol.message or sol.status_text()}; nothing was written.", err=True)
         sys.exit(1)
     settings = {"backend": cfg.solver.backend, "time_limit": cfg.solver.time_limit, "mip_gap": cfg.solver.mip_gap,
                 "seed": cfg.solver.seed, "threads": cfg.solver.threads}

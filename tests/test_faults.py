@@ -1,0 +1,249 @@
+"""Faults: an interrupted or killed run never damages earlier outputs; honest time-limit status;
+missing solver; --force.
+
+The interrupt tests run the real ``wijkindeling`` command in a subprocess on Woerden, wait until
+it says it is optimising, and send SIGINT, SIGTERM or SIGKILL. The previous scenario folder must
+be byte-identical afterwards. A Ctrl-C or SIGTERM leaves no temporary folder; SIGKILL cannot be
+caught, so there the promise is that the *next* run removes what the killed one left.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from wijkindeling.cli import main
+from wijkindeling.outputs import atomic_dir, clean_stale
+
+from .conftest import ROOT, write_config
+
+BIN = Path(sys.executable).parent / "wijkindeling"
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def leftovers(parent: Path) -> list[str]:
+    return sorted(p.name for p in parent.iterdir() if ".tmp-" in p.name or ".old-" in p.name)
+
+
+@pytest.fixture(scope="module")
+def previous(tmp_path_factory):
+    """A config and a finished earlier run (K=1, instant) in outputs/woerden/voorstel."""
+    tmp = tmp_path_factory.mktemp("faults")
+    config = write_config(tmp, {"solver": {"time_limit": 120, "threads": 1}})
+    result = CliRunner().invoke(main, ["propose", str(config), "--areas", "1", "--time-limit", "10"])
+    assert result.exit_code == 0, result.output
+    target = tmp / "outputs" / "woerden" / "voorstel"
+    (target / "notities.txt").write_text("aantekeningen van de adviseur\n")
+    return config, target, snapshot(target)
+
+
+def start(args: list[str], code: str | None = None) -> subprocess.Popen:
+    """Start the CLI (or a Python snippet) in its own process; stderr is read to follow progress."""
+    cmd = [sys.executable, "-c", code, *args] if code else [str(BIN), *args]
+    return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+
+
+def wait_for(proc: subprocess.Popen, marker: str, timeout: float = 60.0) -> None:
+    """Read stderr lines until ``marker`` appears (the process is then past loading the data)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        line = proc.stderr.readline()
+        if marker in line:
+            return
+        if not line and proc.poll() is not None:
+            raise AssertionError(f"process ended (rc {proc.returncode}) before {marker!r}")
+    raise AssertionError(f"{marker!r} did not appear within {timeout} s")
+
+
+def interrupt_solve(config: Path, sig: int) -> tuple[int, str, float]:
+    """Start a long propose over the previous scenario, signal it inside the solver; (rc, stderr, seconds to exit)."""
+    proc = start(["propose", str(config), "--force"])
+    wait_for(proc, "Optimising")
+    time.sleep(3.0)  # well inside HiGHS (model building takes about a second)
+    assert proc.poll() is None, "the solve finished before it could be interrupted"
+    t0 = time.monotonic()
+    proc.send_signal(sig)
+    _, err = proc.communicate(timeout=30)
+    return proc.returncode, err, time.monotonic() - t0
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_interrupt_during_solve_leaves_previous_outputs(previous, sig):
+    config, target, before = previous
+    rc, err, seconds = interrupt_solve(config, sig)
+    assert rc == 130, err
+    lines = [l for l in err.splitlines() if l.strip() and not l.startswith("Optimising")]
+    assert lines == ["Interrupted; previous outputs are untouched."], err
+    assert "Traceback" not in err
+    assert seconds < 10, f"took {seconds:.1f} s to stop; the solver was not interrupted"
+    assert snapshot(target) == before
+    assert leftovers(target.parent) == []
+
+
+def test_sigkill_during_solve_leaves_previous_outputs(previous):
+    config, target, before = previous
+    rc, _, _ = interrupt_solve(config, signal.SIGKILL)
+    assert rc == -signal.SIGKILL
+    assert snapshot(target) == before
+    assert leftovers(target.parent) == []  # nothing is written before the solve has finished
+
+
+SLOW_WRITE = """
+import sys, time
+import wijkindeling.maps as maps
+def slow(folder, *args, **kwargs):
+    sys.stderr.write("WRITING " + str(folder) + "\\n"); sys.stderr.flush()
+    time.sleep(120)
+maps.write_maps = slow
+from wijkindeling.cli import main
+main(sys.argv[1:])
+"""
+
+
+def kill_while_writing(config: Path, sig: int) -> tuple[subprocess.Popen, str]:
+    """Propose (K=1, instant solve) with a map writer that hangs; signal it while the temp folder is half full."""
+    proc = start(["propose", str(config), "--force", "--areas", "1", "--time-limit", "10"], code=SLOW_WRITE)
+    wait_for(proc, "WRITING")
+    proc.send_signal(sig)
+    _, err = proc.communicate(timeout=30)
+    return proc, err
+
+
+def test_ctrl_c_while_writing_removes_the_temporary_folder(previous):
+    config, target, before = previous
+    proc, err = kill_while_writing(config, signal.SIGINT)
+    assert proc.returncode == 130 and "Interrupted; previous outputs are untouched." in err and "Traceback" not in err
+    assert snapshot(target) == before
+    assert leftovers(target.parent) == []
+
+
+def test_sigkill_while_writing_is_cleaned_by_the_next_run(previous):
+    config, target, before = previous
+    proc, _ = kill_while_writing(config, signal.SIGKILL)
+    assert proc.returncode == -signal.SIGKILL
+    assert snapshot(target) == before  # the previous run is intact ...
+    stale = leftovers(target.parent)
+    assert len(stale) == 1 and stale[0].startswith(".voorstel.tmp-")  # ... and a killed process cannot tidy up
+    assert (target.parent / stale[0] / "plan.csv").exists()  # it was half-way through writing
+    # the next run (here a refused one: no --force) already removes the stale folder
+    result = CliRunner().invoke(main, ["propose", str(config), "--time-limit", "1"])
+    assert result.exit_code == 2 and "--force" in result.stderr
+    assert leftovers(target.parent) == []
+    assert snapshot(target) == before
+
+
+def test_killed_swap_is_restored_by_the_next_run(tmp_path):
+    """A run killed between moving the old folder aside and moving the new one in: next run puts the old one back."""
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True).stdout.strip()
+    parent = tmp_path / "woerden"
+    old = parent / f".voorstel.old-{dead}-abcd1234"
+    half = parent / f".voorstel.tmp-{dead}-efgh5678"
+    old.mkdir(parents=True)
+    half.mkdir()
+    (old / "plan.csv").write_text("buurtcode,area\n")
+    (half / "plan.csv").write_text("half")
+    done = clean_stale(parent)
+    assert (parent / "voorstel" / "plan.csv").read_text() == "buurtcode,area\n"
+    assert leftovers(parent) == [] and len(done) == 2
+
+
+def test_folders_of_a_live_run_are_left_alone(tmp_path):
+    """A temporary folder whose process is still running (another terminal) is not removed."""
+    sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        live = tmp_path / f".voorstel.tmp-{sleeper.pid}-abcd1234"
+        live.mkdir()
+        assert clean_stale(tmp_path) == [] and live.exists()
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+    assert clean_stale(tmp_path) and not live.exists()
+
+
+def test_exception_while_writing_keeps_previous(tmp_path):
+    target = tmp_path / "scenario"
+    target.mkdir()
+    (target / "plan.csv").write_text("old\n")
+    with pytest.raises(ZeroDivisionError):
+        with atomic_dir(target, force=True) as tmp:
+            (tmp / "plan.csv").write_text("new\n")
+            1 / 0
+    assert (target / "plan.csv").read_text() == "old\n"
+    assert leftovers(tmp_path) == []
+
+
+def test_force_replaces_the_whole_folder(tmp_path):
+    target = tmp_path / "scenario"
+    target.mkdir()
+    (target / "oud.txt").write_text("old\n")
+    with atomic_dir(target, force=True) as tmp:
+        (tmp / "plan.csv").write_text("new\n")
+    assert sorted(p.name for p in target.iterdir()) == ["plan.csv"]
+    assert leftovers(tmp_path) == []
+
+
+def test_time_limit_gives_best_plan_with_honest_status(tmp_path):
+    """Woerden in 3 areas cannot be proved optimal in 6 s: the plan comes with its gap and a note."""
+    config = write_config(tmp_path, {"solver": {"time_limit": 6, "threads": 1}})
+    result = CliRunner().invoke(main, ["propose", str(config), "--areas", "3"])
+    assert result.exit_code == 0, result.output
+    record = json.loads((tmp_path / "outputs" / "woerden" / "voorstel" / "metrics.json").read_text())
+    assert record["status"] in ("gap", "heuristic")
+    assert record["stopped_by"] == "time_limit" and record["reproducible"] is False
+    if record["status"] == "gap":
+        assert 0 < record["gap"] < 1 and record["bound"] < record["objective"]
+    assert record["seconds"] == 6 and "time limit" in record["seconds_meaning"]
+    assert "another run may return a different plan" in result.stdout
+    run = json.loads((tmp_path / "outputs" / "woerden" / "voorstel" / "run.json").read_text())
+    assert 5.5 < run["solve_seconds"] < 60
+
+
+def test_missing_cbc_names_the_fix(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "cbcbox", None)  # import cbcbox now fails as if not installed
+    config = write_config(tmp_path, {"solver": {"backend": "cbc", "time_limit": 5}})
+    result = CliRunner().invoke(main, ["propose", str(config), "--areas", "1"])
+    assert result.exit_code == 2, result.output
+    assert result.stderr.strip().splitlines()[-1].startswith("Error: ") and "Traceback" not in result.output
+    assert "pip install cbcbox" in result.stderr and "solver.backend" in result.stderr
+    assert not (tmp_path / "outputs" / "woerden").exists()
+
+
+NO_HIGHSPY = """
+import sys
+sys.modules["highspy"] = None  # as if highspy were not installed
+from wijkindeling.cli import main
+main(sys.argv[1:])
+"""
+
+
+def test_missing_highs_names_the_fix(tmp_path):
+    config = write_config(tmp_path, {"solver": {"time_limit": 5}})
+    proc = start(["propose", str(config), "--areas", "1"], code=NO_HIGHSPY)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 2, err
+    assert "Traceback" not in err
+    last = err.strip().splitlines()[-1]
+    assert last.startswith("Error: ") and "highs" in last.lower() and "solver.backend" in last and "install" in last
+    assert not (tmp_path / "outputs" / "woerden").exists()
+
+
+def test_no_plan_within_the_time_limit_says_what_to_do(tmp_path):
+    """Six areas in 0.5 s: no plan at all; one line with the fix, exit 1, nothing written."""
+    config = write_config(tmp_path, {"solver": {"time_limit": 0.5, "threads": 1}})
+    result = CliRunner().invoke(main, ["propose", str(config)])
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("No plan:") and "time_limit" in last and "nothing was written" in last
+    assert not (tmp_path / "outputs" / "woerden").exists()
