@@ -164,7 +164,7 @@ def document(chapters: list[dict], region_cfg: Config | None, scope: str, title_
         "weights": weights,
         "chapters": chapters,
         "overview": overview,
-        "commands": commands or {},
+        "commands": {"region_file": "", "region_name": "", **(commands or {})},
         "any_fictional": any(c["practices_fictional"] for c in chapters),
         "any_estimated": any(c["catchment_estimated"] for c in chapters),
         "attribution": (base.data.attribution if base else "Bron: CBS / Kadaster (PDOK), CC-BY 4.0"),

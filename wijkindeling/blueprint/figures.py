@@ -55,7 +55,7 @@ def region_map(parts: list[tuple[Problem, np.ndarray | None, str]], path: Path, 
             gpd.GeoSeries([outline]).plot(ax=ax, color="#dddddd", edgecolor="#333", linewidth=0.6, hatch="//")
         gpd.GeoSeries([outline]).boundary.plot(ax=ax, color="black", linewidth=1.8)
         pt = outline.representative_point()
-        k = problem.k if labels is not None else 0
+        k = problem.k if labels is not None else "–"
         ax.annotate(f"{name}\n{k}", (pt.x, pt.y), ha="center", va="center", fontsize=9, fontweight="bold",
                     bbox={"boxstyle": "round,pad=0.25", "fc": "white", "alpha": 0.85, "lw": 0})
     ax.text(0.01, 0.01, source, transform=ax.transAxes, fontsize=7, color="#333")

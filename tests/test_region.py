@@ -1,0 +1,80 @@
+"""`wijkindeling region`: every config extending the regional file, one regional handreiking."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import yaml
+from click.testing import CliRunner
+from lxml import html as lhtml
+
+from wijkindeling.blueprint import member_configs, write_region
+from wijkindeling.cli import main
+
+from .conftest import CONFIGS
+
+REGION = CONFIGS / "regio-utrecht-noordwest.yaml"
+SIX = {"GM0632", "GM0589", "GM0335", "GM0331", "GM0736", "GM1904"}
+
+
+def nl(n: int) -> str:
+    return f"{n:,}".replace(",", ".")
+
+
+def test_six_shipped_municipality_configs_extend_the_region():
+    members = member_configs(REGION)
+    codes = {yaml.safe_load(p.read_text(encoding="utf-8"))["gemeentecode"] for p in members}
+    assert codes == SIX
+
+
+def _mini_region(tmp_path):
+    """A regional file in tmp_path (extending the shipped one) with Oudewater and Lopik as members."""
+    (tmp_path / "regio.yaml").write_text(f"extends: {REGION}\nregion: Testregio\n", encoding="utf-8")
+    for name in ("oudewater", "lopik"):
+        data = yaml.safe_load((CONFIGS / f"{name}.yaml").read_text(encoding="utf-8"))
+        data["extends"] = "regio.yaml"
+        (tmp_path / f"{name}.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    other = {"extends": str(CONFIGS / "woerden.yaml"), "scenario": "x"}  # extends something else: not a member
+    (tmp_path / "woerden-variant.yaml").write_text(yaml.safe_dump(other), encoding="utf-8")
+    return tmp_path / "regio.yaml"
+
+
+def test_region_writes_a_chapter_with_map_and_table_per_municipality(tmp_path):
+    region = _mini_region(tmp_path)
+    assert [p.name for p in member_configs(region)] == ["lopik.yaml", "oudewater.yaml"]
+    w = write_region(region, "nl", ["html", "docx"], force=True, time_limit=60, variant_time_limit=20, threads=1,
+                     out=tmp_path / "out")
+    assert w.folder == tmp_path / "out" / "testregio" / "handreiking"
+    tree = lhtml.document_fromstring(w.files["html"].read_text(encoding="utf-8"))
+    chapters = tree.xpath("//section[starts-with(@id,'gemeente-')]")
+    assert [c.xpath("./h1")[0].text_content() for c in chapters] == ["Gemeente Lopik", "Gemeente Oudewater"]
+    for chap, name in zip(chapters, ("lopik", "oudewater")):
+        assert chap.xpath(".//img[starts-with(@src,'data:image/png;base64,')]")
+        metrics = json.loads((tmp_path / "out" / name / "handreiking" / "voorstel" / "metrics.json").read_text(encoding="utf-8"))
+        rows = {r.xpath("./td")[0].text_content(): r.xpath("./td")[1].text_content() for r in chap.xpath(".//table[@class='areas']//tr[td]")}
+        for area in metrics["areas"]:
+            assert rows[area["name"]] == nl(area["population"])
+        assert (tmp_path / "out" / name / "handreiking" / "handreiking.html").exists()
+    overview = tree.xpath("//section[@id='regio']")[0]
+    assert overview.xpath(".//img") and "Lopik" in overview.text_content() and nl(10225 + 14725) in overview.text_content()
+    assert (w.folder / "handreiking.docx").exists()
+
+
+def test_region_without_members_is_a_user_error(tmp_path):
+    (tmp_path / "leeg.yaml").write_text(f"extends: {REGION}\nregion: Leeg\n", encoding="utf-8")
+    res = CliRunner().invoke(main, ["region", str(tmp_path / "leeg.yaml"), "--out", str(tmp_path)])
+    assert res.exit_code == 2 and "init" in res.output
+
+
+@pytest.mark.slow
+def test_region_cli_on_the_six_municipalities(tmp_path):
+    """The real region, HTML only, short limits: every chapter has a map and (when a plan exists) a table."""
+    res = CliRunner().invoke(main, ["region", str(REGION), "--format", "html", "--time-limit", "30",
+                                    "--no-variants", "--out", str(tmp_path)])
+    assert res.exit_code == 0, res.output
+    tree = lhtml.document_fromstring((tmp_path / "utrecht-noord-west" / "handreiking" / "handreiking.html").read_text(encoding="utf-8"))
+    chapters = tree.xpath("//section[starts-with(@id,'gemeente-')]")
+    assert len(chapters) == 6
+    for chap in chapters:
+        assert chap.xpath(".//img") and chap.xpath(".//table")  # key figures always; areas when a plan exists
