@@ -5,7 +5,14 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test install install-test clean bench
+.PHONY: demo test install install-test clean bench system-deps
+
+# System libraries WeasyPrint needs for the PDF handreiking (pango), and poppler-utils (pdftoppm) to look
+# at its pages; installed with apt-get on Debian/Ubuntu when missing (run as root), skipped elsewhere.
+SYSTEM_DEPS := libpango-1.0-0 libpangoft2-1.0-0 poppler-utils
+system-deps:
+	@if command -v apt-get >/dev/null && ! dpkg -s $(SYSTEM_DEPS) >/dev/null 2>&1; then \
+		apt-get update -qq && apt-get install -y -qq $(SYSTEM_DEPS); fi
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,7 +33,7 @@ install-test: $(VENV)/.installed-test
 demo: install
 	$(BIN)/wijkindeling propose configs/woerden.yaml --force
 
-test: install-test
+test: system-deps install-test
 	$(BIN)/python -m pytest -q
 
 bench: install
