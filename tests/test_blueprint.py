@@ -159,13 +159,13 @@ def test_sensitivity_variants_on_montfoort(tmp_path):
     w = write_blueprint(load_config(CONFIGS / "montfoort.yaml"), "nl", ["html"], force=True, time_limit=60,
                         variant_time_limit=30, threads=1, out=tmp_path)
     result = w.results[0]
-    kinds = [(v.kind, v.k, v.term) for v in result.variants]
+    kinds = [(v.kind, v.k, v.term) for v in result.variants if v.kind != "alternative"]
     assert kinds == [("k", 1, None), ("k", 3, None), ("weight", 2, "identity")]
     weight = result.variants[-1]
     assert weight.problem.weights.identity == 2 * result.problem.weights.identity
     assert weight.solution.found and weight.scores.identity_splits <= result.record["scores"]["identity_splits"]
     saved = json.loads((w.folder / "varianten-montfoort.json").read_text(encoding="utf-8"))
-    assert [v["k"] for v in saved["variants"]] == [1, 3, 2]
+    assert [v["k"] for v in saved["variants"] if v["kind"] != "alternative"] == [1, 3, 2]
     text = w.files["html"].read_text(encoding="utf-8")
     assert "3 gebieden" in text and "Gewicht identiteit verdubbeld" in text
 
@@ -175,3 +175,30 @@ def test_bad_format_is_a_user_error(tmp_path):
         parse_formats("pdf,xls")
     res = CliRunner().invoke(main, ["blueprint", str(WOERDEN), "--format", "odt", "--out", str(tmp_path)])
     assert res.exit_code == 2 and "unknown format 'odt'" in res.output
+
+
+def test_uses_optimiser_sweep_and_alternatives_when_present(tmp_path, monkeypatch):
+    """When optimise provides sweep/alternatives, the handreiking uses them (stand-ins built on solve here)."""
+    from wijkindeling import optimise
+
+    calls = {}
+
+    def sweep(problem, ks, time_limit=10.0, threads=1):
+        calls["sweep"] = list(ks)
+        return {k: optimise.solve(problem.with_k(k, problem.meta["tolerance"]), time_limit=time_limit, threads=threads) for k in ks}
+
+    def alternatives(problem, n, time_limit=10.0):
+        calls["alternatives"] = n
+        other = replace(problem, weights=problem.weights.model_copy(update={"compactness": 5.0}))
+        return [optimise.solve(other, time_limit=time_limit, threads=1)]
+
+    monkeypatch.setattr(optimise, "sweep", sweep, raising=False)
+    monkeypatch.setattr(optimise, "alternatives", alternatives, raising=False)
+    w = write_blueprint(load_config(CONFIGS / "montfoort.yaml"), "en", ["html"], force=True, time_limit=30,
+                        variant_time_limit=20, threads=1, out=tmp_path)
+    assert calls == {"sweep": [1, 3], "alternatives": 2}
+    kinds = [v.kind for v in w.results[0].variants]
+    assert kinds == ["alternative", "k", "k", "weight"]  # compactness x25 gives Montfoort another plan
+    alt = w.results[0].variants[0]
+    assert alt.moved and alt.k == 2
+    assert f"alternative ({len(alt.moved)} buurten differ)" in w.files["html"].read_text(encoding="utf-8")

@@ -7,6 +7,7 @@ scored with :mod:`wijkindeling.metrics`; nothing is re-computed here.
 
 from __future__ import annotations
 
+import inspect
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -82,15 +83,57 @@ def _variant(kind: str, problem: Problem, sol: Solution, base: np.ndarray | None
     return Variant(kind, problem.k, sol, problem, scores, moved=moved, **kw)
 
 
-def sensitivity(cfg: Config, problem: Problem, proposal: Solution, time_limit: float,
-                threads: int | None = None, factor: float = 2.0) -> list[Variant]:
-    """Best plan for K-1 and K+1 areas and with one weight times ``factor``."""
-    variants: list[Variant] = []
+def _optimiser(name: str):
+    """``optimise.sweep`` / ``optimise.alternatives`` when the optimiser provides them, else None."""
+    from .. import optimise
+
+    return getattr(optimise, name, None)
+
+
+def _call(func, *args, cfg: Config, time_limit: float, threads: int | None):
+    """Call an optimiser function with the solver settings it accepts."""
+    s = cfg.solver
+    offered = {"time_limit": time_limit, "backend": s.backend, "seed": s.seed, "gap": s.mip_gap,
+               "threads": threads or s.threads}
+    params = inspect.signature(func).parameters
+    return func(*args, **{k: v for k, v in offered.items() if k in params})
+
+
+def _as_solution(item) -> Solution:
+    return item if isinstance(item, Solution) else getattr(item, "solution", item)
+
+
+def per_k(cfg: Config, problem: Problem, ks: list[int], time_limit: float, threads: int | None) -> list[Variant]:
+    """Best plan for each K in ``ks`` (``optimise.sweep`` when available, else ``solve`` per K)."""
     tol = problem.meta.get("tolerance", cfg.areas.tolerance)
-    for k in (problem.k - 1, problem.k + 1):
-        if 1 <= k <= problem.n:
-            other = problem.with_k(k, tol)
-            variants.append(_variant("k", other, _solve(other, cfg, time_limit, threads), None))
+    sweep = _optimiser("sweep")
+    if sweep is not None:
+        found = _call(sweep, problem, ks, cfg=cfg, time_limit=time_limit, threads=threads)
+        sols = [found[k] for k in ks] if isinstance(found, dict) else list(found)
+        return [_variant("k", problem.with_k(k, tol), _as_solution(sol), None) for k, sol in zip(ks, sols)]
+    out = []
+    for k in ks:
+        other = problem.with_k(k, tol)
+        out.append(_variant("k", other, _solve(other, cfg, time_limit, threads), None))
+    return out
+
+
+def alternatives(cfg: Config, problem: Problem, proposal: Solution, n: int, time_limit: float,
+                 threads: int | None) -> list[Variant]:
+    """Other good plans for the same K (``optimise.alternatives``; empty when the optimiser has none)."""
+    func = _optimiser("alternatives")
+    if func is None or not proposal.found or n <= 0:
+        return []
+    sols = [_as_solution(s) for s in _call(func, problem, n, cfg=cfg, time_limit=time_limit, threads=threads)]
+    return [_variant("alternative", problem, s, proposal.labels) for s in sols
+            if s.found and not np.array_equal(s.labels, proposal.labels)]
+
+
+def sensitivity(cfg: Config, problem: Problem, proposal: Solution, time_limit: float,
+                threads: int | None = None, factor: float = 2.0, n_alternatives: int = 2) -> list[Variant]:
+    """Alternatives for the same K, the best plan for K-1 and K+1 areas, and with one weight times ``factor``."""
+    variants = alternatives(cfg, problem, proposal, n_alternatives, time_limit, threads)
+    variants += per_k(cfg, problem, [k for k in (problem.k - 1, problem.k + 1) if 1 <= k <= problem.n], time_limit, threads)
     term = weight_change_term(problem)
     weights = problem.weights.model_copy(update={term: getattr(problem.weights, term) * factor})
     heavier = replace(problem, weights=weights)
