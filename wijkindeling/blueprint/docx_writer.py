@@ -92,7 +92,7 @@ class _Writer:
         tag = el.tag if isinstance(el.tag, str) else ""
         if not tag or tag in SKIP or "no-docx" in (el.get("class") or "").split():
             return
-        if el.get("data-pagebreak") is not None and not self.first_block:
+        if el.get("data-pagebreak") is not None and el.get("data-header") is None and not self.first_block:
             self.doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
         if tag in ("h1", "h2", "h3", "h4"):
             self.doc.add_heading(" ".join(el.text_content().split()), level=int(tag[1]))
