@@ -604,5 +604,6 @@ def test_output_folder_not_writable(tmp_path):
     config = write_config(tmp_path, {"areas": {"count": 1}})
     result = run(["propose", config, "--time-limit", "5"])
     assert result.exit_code == 2, result.output
-    assert "Traceback" not in result.output and "outputs" in result.stderr
+    assert "Traceback" not in result.output and "outputs" in result.stderr and "output.dir" in result.stderr
+    assert "Optimising" not in result.stderr  # refused before the solve, not after it
     assert blocker.read_text().startswith("a file")

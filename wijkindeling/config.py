@@ -22,7 +22,14 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 
 class ConfigError(Exception):
-    """A user-facing configuration problem; ``str(err)`` is the whole message."""
+    """A user-facing configuration problem; ``str(err)`` is the whole message, always one line.
+
+    Control characters that come from the user's files (a name with a newline or a carriage
+    return) are shown escaped, so the message stays one line on the terminal.
+    """
+
+    def __str__(self) -> str:
+        return "".join(c if c >= " " and c != "\x7f" else repr(c)[1:-1] for c in super().__str__())
 
 
 # Dotted keys whose values are file or folder paths, resolved against the YAML file that sets them.

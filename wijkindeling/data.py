@@ -7,7 +7,9 @@ Practices come back with ``practice_id, name, n_gps, patients, pc4, fictional, g
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import warnings
 from pathlib import Path
 
@@ -35,24 +37,48 @@ def file_hash(path: Path) -> str:
 
 
 def read_table(path: Path) -> pd.DataFrame:
-    """Read a CSV as text columns, accepting Excel's Dutch dialect (``;``, decimal comma, BOM)."""
+    """Read a CSV as text columns, accepting Excel's Dutch dialect (``;``, decimal comma, BOM).
+
+    Parsed with the csv module, strictly: an unclosed quote, a duplicate column name or a line
+    with more values than the header is refused (one sentence), never silently shifted.
+    Trailing empty cells (Excel pads lines) are dropped; short lines are padded with empty cells.
+    """
     path = Path(path)
     if not path.exists():
         raise DataError(f"{path}: file not found; check the path in the config.")
-    with open(path, "rb") as fh:
-        if fh.read(4) == b"PK\x03\x04":
-            raise DataError(f"{path}: is an Excel workbook, not a CSV file; in Excel use Save As > CSV UTF-8 (or CSV with semicolons).")
-    with open(path, encoding="utf-8-sig", errors="replace") as fh:
-        head = fh.readline()
+    raw = path.read_bytes()
+    if raw[:4] == b"PK\x03\x04":
+        raise DataError(f"{path}: is an Excel workbook, not a CSV file; in Excel use Save As > CSV UTF-8 (or CSV with semicolons).")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise DataError(f"{path}: is not UTF-8 text (byte {err.start}); save it as CSV UTF-8.") from None
+    if "\x00" in text:
+        raise DataError(f"{path}: contains binary data (NUL bytes); save it as CSV UTF-8.")
+    head = text.split("\n", 1)[0]
     sep = ";" if head.count(";") > head.count(",") else ","
     try:
-        df = pd.read_csv(path, sep=sep, dtype=str, encoding="utf-8-sig", keep_default_na=False)
-    except pd.errors.EmptyDataError:
-        raise DataError(f"{path}: the file is empty; it needs a header line with the column names and one line per row.") from None
-    except (pd.errors.ParserError, UnicodeDecodeError) as err:
-        raise DataError(f"{path}: cannot be read as CSV ({str(err).splitlines()[0]}); save it as CSV (UTF-8).") from None
-    df.columns = [c.strip() for c in df.columns]
-    return df
+        rows = [r for r in csv.reader(io.StringIO(text, newline=""), delimiter=sep, strict=True) if any(c.strip() for c in r)]
+    except csv.Error as err:
+        raise DataError(f"{path}: cannot be read as CSV ({err}); check the quotes on that line and save it as CSV UTF-8.") from None
+    if not rows:
+        raise DataError(f"{path}: the file is empty; it needs a header line with the column names and one line per row.")
+    header = [c.strip() for c in rows[0]]
+    while header and not header[-1]:
+        header.pop()
+    named = [c for c in header if c]
+    twice = [c for c in named if named.count(c) > 1]
+    if twice:
+        raise DataError(f"{path}: column '{twice[0]}' appears twice in the header; give every column its own name.")
+    if len(named) != len(header):
+        raise DataError(f"{path}: column {header.index('') + 1} of the header has no name; name it or delete the column.")
+    n = len(header)
+    body = []
+    for line, row in enumerate(rows[1:], start=2):
+        if any(c.strip() for c in row[n:]):
+            raise DataError(f"{path}: a row ({sep.join(row)[:50]!r}) has {len(row)} values but the header names {n} columns; remove the extra values or add their column names.")
+        body.append(row[:n] + [""] * (n - len(row)))
+    return pd.DataFrame(body, columns=header, dtype=str)
 
 
 def to_number(values: pd.Series, path: Path, column: str) -> pd.Series:

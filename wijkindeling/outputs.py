@@ -89,6 +89,18 @@ def check_target(target: Path, force: bool) -> None:
     clean_stale(Path(target).parent)
     if Path(target).exists() and not force:
         raise ConfigError(f"{target}: this scenario folder exists already; use --force to overwrite it or --scenario to choose another name.")
+    _check_writable(Path(target).parent)
+
+
+def _check_writable(folder: Path) -> None:
+    """Refuse early (before a long solve) when ``folder`` cannot be created or written."""
+    existing = folder
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise ConfigError(f"{existing}: is a file, so the output folder {folder} cannot be made there; set output.dir (or --out) to a folder.")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise ConfigError(f"{existing}: no permission to write the outputs there; set output.dir (or --out) to a folder you can write to.")
 
 
 @contextmanager
