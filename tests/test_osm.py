@@ -255,12 +255,10 @@ def test_online_barriers_are_cached_and_missing_cache_offline_says_how_to_fill_i
         osm.barrier_lines(other, buurten)
 
 
-# Example barrier for the Woerden plan test: the buurt pairs between the northern town quarters
-# (Staatslieden-, Vogel- and Schilderskwartier) and the centre/south of Woerden. Chosen for the
-# test (a cut right across the town); not traced from a map of the real river or railway.
-WOERDEN_CUT = [["BU06320101", "BU06320104"], ["BU06320101", "BU06320105"], ["BU06320101", "BU06320106"],
-               ["BU06320102", "BU06320106"], ["BU06320103", "BU06320104"], ["BU06320104", "BU06320303"],
-               ["BU06320104", "BU06320305"], ["BU06320106", "BU06320201"]]
+# The shipped example configs/voorbeelden/woerden-barrieres.yaml: buurt pairs chosen by hand to
+# cut the town between its northern quarters and the centre/south (not traced from a map).
+EXAMPLE = WOERDEN.parent / "voorbeelden" / "woerden-barrieres.yaml"
+WOERDEN_CUT = load_config(EXAMPLE).barriers.pairs
 
 
 def test_line_file_along_pair_boundaries_removes_those_pairs(tmp_path, buurten):
@@ -284,7 +282,7 @@ def test_line_file_along_pair_boundaries_removes_those_pairs(tmp_path, buurten):
 def test_woerden_plan_with_barrier_pairs_never_joins_across_them(tmp_path):
     from wijkindeling.optimise import solve
 
-    problem = build_problem(_cfg(tmp_path, barriers={"pairs": WOERDEN_CUT}))
+    problem = build_problem(load_config(write_config(tmp_path, {}, extends=EXAMPLE)))
     cut = [(problem.index(a), problem.index(b)) for a, b in WOERDEN_CUT]
     assert not any(problem.graph.has_edge(i, j) for i, j in cut)
     assert nx.is_connected(problem.graph) and problem.meta["synthetic_edges"] == []
