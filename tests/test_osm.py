@@ -186,6 +186,7 @@ def test_practices_online_fetch_writes_cache_that_later_runs_read_offline(tmp_pa
         warnings.simplefilter("ignore", UserWarning)
         again = osm.load_practices_for_config(cfg, buurten)
         pointed = osm.load_practices_for_config(_cfg(tmp_path, practices={"source": "osm", "path": str(cache)}), buurten)
+    assert list(osm.load_pharmacies(_cfg(tmp_path, practices={"source": "osm", "path": str(cache)}), buurten)["name"]) == ["Testapotheek Binnenstad"]
     for other in (again, pointed):
         assert list(other["practice_id"]) == list(first["practice_id"])
         assert list(other["osm_tags"]) == list(first["osm_tags"])

@@ -110,6 +110,9 @@ def area_polygon(buurten: gpd.GeoDataFrame, buffer_m: float):
 
 def _fetch(what: str, fetch: Callable[[], Any], cache: Path, where: str, field: str) -> Any:
     """Run an online osmnx query; any failure becomes one sentence naming the cache and the fix."""
+    settings = _ox().settings
+    before = settings.cache_folder
+    settings.cache_folder = str(Path(cache).parent / "overpass")  # osmnx's raw HTTP cache, next to ours
     try:
         return fetch()
     except (ConfigError, KeyboardInterrupt):
@@ -120,6 +123,8 @@ def _fetch(what: str, fetch: Callable[[], Any], cache: Path, where: str, field: 
             f"{where}: no OpenStreetMap {what} at {cache} and downloading them failed ({reason}); "
             f"run this command once with internet access to fill that cache, or set {field} to a local .osm file."
         ) from None
+    finally:
+        settings.cache_folder = before
 
 
 def _tags_of(row: pd.Series, tag_columns: list[str]) -> dict[str, str]:
@@ -214,8 +219,16 @@ def write_practice_cache(layer: gpd.GeoDataFrame, cache: Path) -> None:
     tmp.replace(cache)
 
 
-def read_practice_cache(path: Path, layer: str = "practices") -> gpd.GeoDataFrame:
-    """Read a practice cache GeoPackage written by :func:`write_practice_cache`."""
+def read_practice_cache(path: Path) -> gpd.GeoDataFrame:
+    """Practices and (when present) pharmacies from a GeoPackage written by :func:`write_practice_cache`."""
+    layers = set(gpd.list_layers(path)["name"]) if Path(path).exists() else set()
+    parts = [_read_practice_layer(path, "practices")]
+    if "pharmacies" in layers:
+        parts.append(_read_practice_layer(path, "pharmacies"))
+    return gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), geometry="geometry", crs=RD_NEW)
+
+
+def _read_practice_layer(path: Path, layer: str) -> gpd.GeoDataFrame:
     try:
         gdf = gpd.read_file(path, layer=layer)
     except Exception as err:  # pyogrio errors vary
