@@ -29,7 +29,7 @@ class ConfigError(Exception):
     """
 
     def __str__(self) -> str:
-        return "".join(c if c >= " " and c != "\x7f" else repr(c)[1:-1] for c in super().__str__())
+        return "".join(c if c >= " " and c not in "\x7f\x85\u2028\u2029" else repr(c)[1:-1] for c in super().__str__())
 
 
 # Dotted keys whose values are file or folder paths, resolved against the YAML file that sets them.
