@@ -1,20 +1,33 @@
 """Optimise a Problem into a plan with an honest status.
 
-``solve(problem, ...)`` is the one entry point the CLI and the other stages use. It returns a
-:class:`Solution`: the plan (area index per unit), the solver status (``optimal``,
-``gap`` with the bound, ``heuristic`` without one, or ``infeasible`` with a diagnosis), and
-the wall time.
+``solve(problem, ...)`` is the one entry point the CLI and the other stages use. Strategy:
+
+1. cheap necessary conditions (``diagnose.quick_causes``): a proof of infeasibility ends here;
+2. heuristic (``heuristic.py``): recursive spanning-tree bisection + local search, fast valid plans;
+3. exact: for up to 62 units, every connected district within the bounds is enumerated and the
+   set-partitioning model is solved by column generation + HiGHS (``columns.py``): proven optimal
+   or proven infeasible; when the enumeration is too large, the flow MIP (``mip.py``) warm-started
+   from the heuristic plan gives a dual bound and gap within the time left.
+
+The returned :class:`Solution`'s ``objective`` is always ``metrics.objective`` of its plan, and
+``status`` is ``optimal`` only when HiGHS proved it (``gap`` with a bound, ``heuristic`` without).
 """
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from typing import Callable, NamedTuple
 
 import numpy as np
 
+from .. import metrics
 from ..problem import Problem
-from .mip import MipResult, SolverMissingError, solve_mip  # noqa: F401 (re-exported)
+from .mip import MipResult, SolverMissingError, canonical_labels, solve_mip  # noqa: F401 (re-exported)
+
+Progress = Callable[[dict], None]
+
+FLOW_MIP_SIZE = 120_000  # n * n * k above which the flow MIP is not built (too large to help)
 
 
 @dataclass
@@ -48,6 +61,13 @@ class Solution:
         return "geen plan gevonden" if lang == "nl" else "no plan found"
 
 
+class SweepRow(NamedTuple):
+    """One row of :func:`sweep`: the number of areas and the best plan for it."""
+
+    k: int
+    solution: Solution
+
+
 def from_mip(res: MipResult) -> Solution:
     """Translate a MIP result into a Solution with the public status words."""
     status = {"optimal": "optimal", "infeasible": "infeasible", "no_solution": "no_solution"}.get(res.status)
@@ -56,15 +76,206 @@ def from_mip(res: MipResult) -> Solution:
     return Solution(res.labels, status, res.objective, res.bound, res.gap, res.seconds, res.backend)
 
 
-def solve(problem: Problem, time_limit: float = 60.0, backend: str = "highs", seed: int = 1,
-          gap: float = 0.0, threads: int = 2) -> Solution:
-    """Best plan for ``problem`` within ``time_limit`` seconds, with its proof status."""
-    t0 = time.perf_counter()
-    res = solve_mip(problem, time_limit=time_limit, backend=backend, gap=gap, threads=threads, seed=seed)
-    sol = from_mip(res)
-    if sol.labels is not None:
-        from .mip import canonical_labels
+def _gap(objective: float, bound: float | None) -> float | None:
+    if bound is None:
+        return None
+    return max(0.0, (objective - bound) / max(abs(objective), 1e-9))
 
-        sol.labels = canonical_labels(problem, sol.labels)
-    sol.seconds = time.perf_counter() - t0
-    return sol
+
+def _finish(problem: Problem, labels: np.ndarray | None, proven: bool, bound: float | None, t0: float,
+            backend: str, details: dict, infeasible: bool = False, explain: bool = True) -> Solution:
+    """A Solution whose objective is metrics.objective of the plan and whose status is honest."""
+    seconds = time.perf_counter() - t0
+    if labels is None:
+        status = "infeasible" if infeasible else "no_solution"
+        message = ""
+        if explain:
+            from .diagnose import diagnose
+
+            diag = diagnose(problem, proven=infeasible)
+            message = diag.message
+            details = {**details, "diagnosis": diag}
+        return Solution(None, status, None, bound, None, time.perf_counter() - t0, backend, message, details)
+    labels = canonical_labels(problem, np.asarray(labels, dtype=int))
+    obj = metrics.objective(problem, labels)
+    if bound is not None:
+        bound = min(bound, obj)  # the bound can never exceed a known plan's value (rounding)
+    gap = _gap(obj, bound)
+    if proven:
+        status, gap = "optimal", 0.0
+    elif bound is not None:
+        status = "gap"
+    else:
+        status = "heuristic"
+    return Solution(labels, status, obj, bound, gap, seconds, backend, "", details)
+
+
+def _notify(progress: Progress | None, t0: float, phase: str, incumbent: float | None, bound: float | None) -> None:
+    if progress is None:
+        return
+    gap = _gap(incumbent, bound) if incumbent is not None else None
+    progress({"phase": phase, "incumbent": incumbent, "bound": bound, "gap": gap,
+              "seconds": time.perf_counter() - t0})
+
+
+MAX_SETS = 10_000_000  # partial connected sets the column enumeration may generate
+
+
+def heuristic_budget(problem: Problem, time_limit: float, exact_follows: bool) -> float:
+    """Seconds for the heuristic phase: all of it without an exact phase, else a little."""
+    if not exact_follows:
+        return time_limit
+    return max(0.3, min(0.3 * time_limit, 0.5 + problem.n / 40))
+
+
+def _exact_applies(problem: Problem, backend: str) -> bool:
+    from .columns import MAX_BITS
+
+    return (backend == "highs" and problem.n <= MAX_BITS) or problem.n * problem.n * problem.k <= FLOW_MIP_SIZE
+
+
+def solve(problem: Problem, time_limit: float = 60.0, backend: str = "highs", seed: int = 1,
+          gap: float = 0.0, threads: int = 2, progress: Progress | None = None,
+          exact: bool = True, explain: bool = True) -> Solution:
+    """Best plan for ``problem`` within ``time_limit`` seconds, with its proof status.
+
+    ``exact=False`` runs only the heuristic (status ``heuristic``); ``explain=False`` skips the
+    diagnosis when no plan is found (``message`` stays empty).
+    """
+    from . import columns as col
+    from .diagnose import quick_causes
+    from .heuristic import heuristic
+
+    t0 = time.perf_counter()
+    deadline = t0 + time_limit
+    if quick_causes(problem):
+        return _finish(problem, None, False, None, t0, backend, {"method": "checks"}, infeasible=True, explain=explain)
+    exact = exact and _exact_applies(problem, backend)
+    heur = heuristic(problem, time_limit=heuristic_budget(problem, time_limit, exact), seed=seed,
+                     progress=(lambda d: _notify(progress, t0, "heuristic", d["incumbent"], None)) if progress else None)
+    details = {"method": "heuristic", "heuristic_objective": heur.objective, "heuristic_seconds": heur.seconds,
+               "restarts": heur.restarts}
+    best, best_obj = heur.labels, heur.objective
+    if not exact or time.perf_counter() >= deadline:
+        return _finish(problem, best, False, None, t0, "heuristic", details, explain=explain)
+    if backend == "highs" and problem.n <= col.MAX_BITS:
+        try:
+            cols = col.build_columns(problem, max_sets=MAX_SETS, deadline=deadline)
+        except col.TooManyColumns:
+            cols = None
+        if cols is not None:
+            details.update(method="columns", columns=len(cols.masks), columns_seconds=cols.seconds)
+            start = col.plan_masks(problem, best) if best is not None else None
+            lp = col.lp_bound(problem, cols, start, deadline)
+            details["lp_bound"], details["cg_iterations"] = lp.value, lp.iterations
+            if lp.infeasible:
+                return _finish(problem, None, False, None, t0, backend, details, infeasible=True, explain=explain)
+            if lp.value is not None:
+                _notify(progress, t0, "exact", best_obj, lp.value)
+                res = col.solve_exact(problem, cols, lp, best_obj, best, deadline, threads=threads, seed=seed, gap=gap,
+                                      progress=_highs_progress(progress, t0, "exact"))
+                if res.status == "infeasible":
+                    return _finish(problem, None, False, None, t0, backend, details, infeasible=True, explain=explain)
+                labels = best
+                if res.labels is not None and (best_obj is None or metrics.objective(problem, res.labels) <= best_obj):
+                    labels = res.labels
+                proven = res.status == "optimal" and gap <= 0
+                return _finish(problem, labels, proven, res.bound if res.bound is not None else lp.value, t0,
+                               backend, details, explain=explain)
+    if problem.n * problem.n * problem.k <= FLOW_MIP_SIZE and time.perf_counter() < deadline - 1:
+        res = solve_mip(problem, time_limit=deadline - time.perf_counter(), backend=backend, gap=gap, threads=threads,
+                        seed=seed, start=best, progress=_highs_progress(progress, t0, "mip"))
+        details.update(method="flow-mip")
+        if res.status == "infeasible":
+            return _finish(problem, None, False, None, t0, backend, details, infeasible=True, explain=explain)
+        labels = best
+        if res.labels is not None and not metrics.violations(problem, res.labels) and (
+                best_obj is None or metrics.objective(problem, res.labels) <= best_obj + 1e-9):
+            labels = res.labels
+        proven = res.status == "optimal" and gap <= 0 and labels is not None and (
+            res.objective is not None and metrics.objective(problem, labels) <= res.objective + 1e-6)
+        return _finish(problem, labels, proven, res.bound, t0, backend, details, explain=explain)
+    if best is None and time.perf_counter() < deadline:
+        more = heuristic(problem, time_limit=deadline - time.perf_counter(), seed=seed + 1)
+        best = more.labels
+    return _finish(problem, best, False, None, t0, "heuristic", details, explain=explain)
+
+
+def _highs_progress(progress: Progress | None, t0: float, phase: str):
+    """Adapter from HiGHS's (primal, dual, seconds) callback to :data:`Progress`."""
+    if progress is None:
+        return None
+
+    def report(primal: float, dual: float, _seconds: float) -> None:
+        inc = primal if np.isfinite(primal) and abs(primal) < 1e20 else None
+        bnd = dual if np.isfinite(dual) and abs(dual) < 1e20 else None
+        _notify(progress, t0, phase, inc, bnd)
+
+    return report
+
+
+def alternatives(problem: Problem, n: int, time_limit: float = 60.0, backend: str = "highs", seed: int = 1,
+                 threads: int = 2, gap: float = 0.0, progress: Progress | None = None) -> list[Solution]:
+    """Up to ``n`` different good plans, best first; every two differ in at least one district.
+
+    Small instances: the k-th plan is the proven best plan that differs from plans 1..k-1 (no-good
+    cuts in the set-partitioning model); its status is ``gap`` relative to the global lower bound.
+    Larger instances: distinct local optima of the heuristic (status ``heuristic``, or ``gap`` with
+    the bound of the first solve).
+    """
+    from . import columns as col
+    from .heuristic import heuristic
+
+    t0 = time.perf_counter()
+    deadline = t0 + time_limit
+    first = solve(problem, time_limit=time_limit / 2, backend=backend, seed=seed, gap=gap, threads=threads,
+                  progress=progress)
+    if not first.found or n <= 1:
+        return [first][:max(n, 1)]
+    out = [first]
+    if first.details.get("method") == "columns":
+        cols = col.build_columns(problem, max_sets=MAX_SETS)
+        lp = col.lp_bound(problem, cols, col.plan_masks(problem, first.labels), deadline)
+        forbid = [col.plan_masks(problem, first.labels)]
+        while len(out) < n and lp.value is not None and time.perf_counter() < deadline:
+            res = col.solve_exact(problem, cols, lp, None, None, deadline, threads=threads, seed=seed, forbid=forbid)
+            if res.labels is None:
+                break
+            sol = _finish(problem, res.labels, False, first.bound, t0, backend,
+                          {"method": "columns", "rank": len(out) + 1, "rank_proven": res.status == "optimal"})
+            out.append(sol)
+            forbid.append(col.plan_masks(problem, res.labels))
+        return out
+    pool = heuristic(problem, time_limit=max(1.0, deadline - time.perf_counter()), seed=seed).pool
+    seen = {canonical_labels(problem, first.labels).tobytes()}
+    for obj, labels in pool:
+        key = canonical_labels(problem, labels).tobytes()
+        if key in seen:
+            continue
+        seen.add(key)
+        out.append(_finish(problem, labels, False, first.bound, t0, "heuristic",
+                           {"method": "heuristic", "rank": len(out) + 1, "rank_proven": False}))
+        if len(out) >= n:
+            break
+    return out
+
+
+def sweep(problem: Problem, ks, tolerance: float | None = None, time_limit: float = 60.0, backend: str = "highs",
+          seed: int = 1, gap: float = 0.0, threads: int = 2, progress: Progress | None = None) -> list[SweepRow]:
+    """The best plan for every K in ``ks`` (bounds from ``tolerance``, default the config's)."""
+    tol = tolerance if tolerance is not None else problem.meta.get("tolerance", 0.10)
+    rows = []
+    for k in ks:
+        if k < 1 or k > problem.n:
+            continue
+        other = problem.with_k(int(k), tol)
+        rows.append(SweepRow(int(k), solve(other, time_limit=time_limit, backend=backend, seed=seed, gap=gap,
+                                           threads=threads, progress=progress)))
+    return rows
+
+
+def diagnose(problem: Problem, **kwargs):
+    """Why no plan exists and the nearest verified relaxations (see ``diagnose.py``)."""
+    from .diagnose import diagnose as _diagnose
+
+    return _diagnose(problem, **kwargs)

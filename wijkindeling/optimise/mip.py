@@ -47,11 +47,20 @@ class MipResult:
 class _WarmHiGHS(pulp.HiGHS):
     """PuLP's HiGHS API with a MIP start (PuLP's class has none)."""
 
-    def __init__(self, start: dict[str, float] | None = None, **kwargs):
+    def __init__(self, start: dict[str, float] | None = None, progress=None, **kwargs):
         super().__init__(**kwargs)
         self.start = start or {}
+        self.progress = progress  # called with (primal bound, dual bound, seconds) while HiGHS runs
 
     def callSolver(self, lp):  # noqa: N802 (PuLP's name)
+        if self.progress is not None:
+            report = self.progress
+
+            def _cb(event):
+                out = event.data_out
+                report(float(out.mip_primal_bound), float(out.mip_dual_bound), float(out.running_time))
+
+            lp.solverModel.cbMipInterrupt.subscribe(_cb)
         if self.start:
             import highspy
 
@@ -174,9 +183,9 @@ def start_values(problem: Problem, labels: np.ndarray, variables: dict) -> dict[
     return start
 
 
-def _solver(backend: str, time_limit: float, gap: float, threads: int, seed: int, start: dict | None):
+def _solver(backend: str, time_limit: float, gap: float, threads: int, seed: int, start: dict | None, progress=None):
     if backend == "highs":
-        return _WarmHiGHS(start=start, msg=False, timeLimit=time_limit, gapRel=max(gap, OPTIMAL_GAP), threads=threads, random_seed=seed)
+        return _WarmHiGHS(start=start, progress=progress, msg=False, timeLimit=time_limit, gapRel=max(gap, OPTIMAL_GAP), threads=threads, random_seed=seed)
     if backend == "cbc":
         try:
             import cbcbox
@@ -187,12 +196,12 @@ def _solver(backend: str, time_limit: float, gap: float, threads: int, seed: int
 
 
 def solve_mip(problem: Problem, time_limit: float = 60.0, backend: str = "highs", gap: float = 0.0,
-              threads: int = 2, seed: int = 1, start: np.ndarray | None = None) -> MipResult:
+              threads: int = 2, seed: int = 1, start: np.ndarray | None = None, progress=None) -> MipResult:
     """Solve the exact model; honest status from the solver (see module docstring)."""
     t0 = time.perf_counter()
     model, var = build_model(problem)
     warm = start_values(problem, start, var) if start is not None else None
-    solver = _solver(backend, time_limit, gap, threads, seed, warm)
+    solver = _solver(backend, time_limit, gap, threads, seed, warm, progress)
     try:
         model.solve(solver)
     except pulp.PulpSolverError as err:

@@ -1,0 +1,255 @@
+"""Why no plan exists, in one or two sentences, and the nearest relaxations that do work.
+
+:func:`quick_causes` finds cheap sufficient reasons (each one is a proof): the areas cannot hold the
+population, a buurt or keep-together group is above the maximum, rules contradict each other, a
+disconnected part or a part hanging on one buurt (a choke point) cannot be divided into areas within
+the bounds. :func:`diagnose` adds suggestions (another tolerance, another number of areas, dropping a
+conflicting rule) and verifies every one by solving it: a suggestion is only made when a valid plan
+for it was found.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, replace
+
+import networkx as nx
+import numpy as np
+
+from ..problem import Problem
+
+
+@dataclass
+class Suggestion:
+    """A relaxation and the verified plan that shows it works."""
+
+    text: str
+    k: int
+    tolerance: float | None
+    objective: float | None
+    status: str
+    verified: bool
+    problem: Problem | None = field(default=None, repr=False)
+
+
+@dataclass
+class Diagnosis:
+    """The verdict: ``feasible`` (None: unknown), a message, the causes and verified suggestions."""
+
+    feasible: bool | None
+    message: str
+    causes: list[str] = field(default_factory=list)
+    suggestions: list[Suggestion] = field(default_factory=list)
+
+
+def _n(x: float) -> str:
+    return f"{x:,.0f}"
+
+
+def _names(problem: Problem, units, limit: int = 3) -> str:
+    units = sorted(units, key=lambda u: -problem.population[u])
+    shown = [f"{problem.names[u]} ({_n(problem.population[u])})" for u in units[:limit]]
+    more = len(units) - limit
+    return ", ".join(shown) + (f" and {more} more buurten" if more > 0 else "")
+
+
+def _fits_some(pop: float, lo: float, hi: float, extra: float = 0.0) -> bool:
+    """Is there a whole m >= 0 with m * lo <= pop <= m * hi + extra?"""
+    m_max = int(pop // lo) + 1 if lo > 0 else int(pop // max(hi, 1.0)) + 1
+    return any(m * lo - 1e-9 <= pop <= m * hi + extra + 1e-9 for m in range(0, m_max + 1))
+
+
+def count_causes(problem: Problem) -> list[str]:
+    k, lo, hi, total = problem.k, problem.lo, problem.hi, problem.total
+    out = []
+    if k > problem.n:
+        out.append(f"there are only {problem.n} buurten for {k} areas")
+    if k * hi < total - 1e-9:
+        out.append(f"{k} areas of at most {_n(hi)} inhabitants hold at most {_n(k * hi)}, less than the {_n(total)} inhabitants")
+    if k * lo > total + 1e-9:
+        out.append(f"{k} areas of at least {_n(lo)} inhabitants need {_n(k * lo)}, more than the {_n(total)} inhabitants")
+    return out
+
+
+def size_causes(problem: Problem) -> list[str]:
+    out = []
+    for u in np.flatnonzero(problem.population > problem.hi + 1e-9):
+        out.append(f"{problem.names[u]} alone has {_n(problem.population[u])} inhabitants, above the maximum of {_n(problem.hi)}")
+    for group in problem.keep_together:
+        pop = problem.population[group].sum()
+        if pop > problem.hi + 1e-9:
+            out.append(f"the keep-together group {_names(problem, group)} has {_n(pop)} inhabitants, above the maximum of {_n(problem.hi)}")
+    return out
+
+
+def rule_causes(problem: Problem) -> list[tuple[str, str, object]]:
+    """(sentence, rule kind, rule) for contradicting rules."""
+    out = []
+    for u, a in problem.locks.items():
+        if a >= problem.k:
+            out.append((f"{problem.names[u]} is locked to area {a + 1}, which does not exist with {problem.k} areas", "lock", u))
+    for group in problem.keep_together:
+        areas = {problem.locks[u] for u in group if u in problem.locks}
+        if len(areas) > 1:
+            out.append((f"the keep-together group {_names(problem, group)} holds buurten locked to different areas", "keep_together", tuple(group)))
+        for a, b in problem.keep_apart:
+            if a in group and b in group:
+                out.append((f"{problem.names[a]} and {problem.names[b]} must be kept apart but are in one keep-together group", "keep_apart", (a, b)))
+    for a, b in problem.keep_apart:
+        if a in problem.locks and b in problem.locks and problem.locks[a] == problem.locks[b]:
+            out.append((f"{problem.names[a]} and {problem.names[b]} must be kept apart but are locked to the same area", "keep_apart", (a, b)))
+    return out
+
+
+def component_causes(problem: Problem) -> list[str]:
+    out = []
+    comps = list(nx.connected_components(problem.graph))
+    if len(comps) < 2:
+        return out
+    for comp in comps:
+        pop = problem.population[list(comp)].sum()
+        if not _fits_some(pop, problem.lo, problem.hi):
+            out.append(f"the part {_names(problem, comp)} ({_n(pop)} inhabitants) is not connected to the rest "
+                       f"and cannot be divided into areas of {_n(problem.lo)}–{_n(problem.hi)}")
+    return out
+
+
+def choke_causes(problem: Problem) -> list[str]:
+    """Parts that hang on one buurt (an articulation point) and cannot be completed into areas."""
+    out = []
+    g = problem.graph
+    lo, hi = problem.lo, problem.hi
+    for v in sorted(nx.articulation_points(g)):
+        rest = g.subgraph([u for u in g if u != v])
+        pv = problem.population[v]
+        for comp in nx.connected_components(rest):
+            pop = problem.population[list(comp)].sum()
+            # Areas wholly inside the part, plus a remainder that must share v's area.
+            if not _fits_some(pop, lo, hi, extra=max(0.0, hi - pv)):
+                out.append(f"{_names(problem, comp)} ({_n(pop)} inhabitants together) can only be reached through "
+                           f"{problem.names[v]} ({_n(pv)}), and no split into areas of {_n(lo)}–{_n(hi)} fits")
+    return out
+
+
+def quick_causes(problem: Problem) -> list[str]:
+    """Cheap, sufficient reasons why no plan exists (empty: none found)."""
+    return (count_causes(problem) + size_causes(problem) + [c for c, _, _ in rule_causes(problem)]
+            + component_causes(problem) + choke_causes(problem))
+
+
+def current_tolerance(problem: Problem) -> float:
+    t = problem.target
+    return max(problem.hi / t - 1.0, 1.0 - problem.lo / t)
+
+
+def _try(problem: Problem, time_limit: float, seed: int):
+    from . import solve
+
+    return solve(problem, time_limit=time_limit, seed=seed, threads=1, explain=False, exact=problem.n <= 62)
+
+
+def _feasible(problem: Problem, time_limit: float, seed: int):
+    if quick_causes(problem):
+        return None
+    sol = _try(problem, time_limit, seed)
+    return sol if sol.found else None
+
+
+def tolerance_suggestion(problem: Problem, time_limit: float, seed: int, max_tol: float = 0.5) -> Suggestion | None:
+    """The smallest whole-percent tolerance (above the current one) at which a plan was found."""
+    cur = current_tolerance(problem)
+    lo_pct = int(math.floor(cur * 100 + 1e-9)) + 1
+    hi_pct = int(max_tol * 100)
+    found = None
+    sol_hi = _feasible(problem.with_k(problem.k, hi_pct / 100), time_limit, seed)
+    if sol_hi is None:
+        return None
+    found = (hi_pct, sol_hi)
+    a, b = lo_pct, hi_pct  # feasibility is monotone in the tolerance: bisect on whole percents
+    while a < b:
+        mid = (a + b) // 2
+        sol = _feasible(problem.with_k(problem.k, mid / 100), time_limit, seed)
+        if sol is not None:
+            found, b = (mid, sol), mid
+        else:
+            a = mid + 1
+    pct, sol = found
+    p = problem.with_k(problem.k, pct / 100)
+    return Suggestion(f"{problem.k} areas fit from ±{pct} % ({_n(p.lo)}–{_n(p.hi)} inhabitants)", problem.k, pct / 100,
+                      sol.objective, sol.status, True, p)
+
+
+def count_suggestions(problem: Problem, time_limit: float, seed: int) -> list[Suggestion]:
+    """The nearest numbers of areas (at the current tolerance) for which a plan was found."""
+    tol = current_tolerance(problem)
+    out = []
+    for step in (1, 2, 3):
+        for k in (problem.k - step, problem.k + step):
+            if k < 1 or k > problem.n or any(s.k == k for s in out):
+                continue
+            p = problem.with_k(k, tol)
+            sol = _feasible(p, time_limit, seed)
+            if sol is not None:
+                out.append(Suggestion(f"{k} areas at ±{round(100 * tol)} %", k, tol, sol.objective, sol.status, True, p))
+        if out:
+            break
+    return out
+
+
+def rule_suggestions(problem: Problem, conflicts: list[tuple[str, str, object]], time_limit: float,
+                     seed: int) -> list[Suggestion]:
+    out = []
+    for _, kind, rule in conflicts:
+        if kind == "lock":
+            locks = {u: a for u, a in problem.locks.items() if u != rule}
+            p = replace(problem, locks=locks)
+            text = f"without the lock on {problem.names[rule]}"
+        elif kind == "keep_together":
+            p = replace(problem, keep_together=[g for g in problem.keep_together if tuple(g) != rule])
+            text = "without the keep-together group " + ", ".join(problem.names[u] for u in rule)
+        else:
+            p = replace(problem, keep_apart=[pr for pr in problem.keep_apart if tuple(pr) != rule])
+            text = f"without keeping {problem.names[rule[0]]} and {problem.names[rule[1]]} apart"
+        sol = _feasible(p, time_limit, seed)
+        if sol is not None:
+            out.append(Suggestion(text, problem.k, None, sol.objective, sol.status, True, p))
+    return out
+
+
+def diagnose(problem: Problem, proven: bool | None = None, time_limit: float = 20.0, seed: int = 1) -> Diagnosis:
+    """Explain why ``problem`` has no plan and suggest verified relaxations.
+
+    ``proven``: the caller's solver already proved infeasibility (True) or only failed to find a plan
+    (False); None runs a solve first.
+    """
+    causes = quick_causes(problem)
+    conflicts = rule_causes(problem)
+    per_check = max(2.0, time_limit / 8)
+    if not causes and proven is None:
+        sol = _try(problem, time_limit, seed)
+        if sol.found:
+            return Diagnosis(True, f"A plan with {problem.k} areas exists ({sol.status_text()}).", [], [])
+        proven = sol.status == "infeasible"
+    head = f"No division into {problem.k} areas of {_n(problem.lo)}–{_n(problem.hi)} inhabitants exists"
+    if not causes and not proven:
+        head = f"No division into {problem.k} areas of {_n(problem.lo)}–{_n(problem.hi)} inhabitants was found within the time limit"
+    if causes:
+        reason = ": " + "; ".join(causes[:2])
+    elif proven:
+        reason = (" (the exact model over all connected areas within the bounds has no solution; no single buurt, "
+                  "rule or choke point explains it alone)")
+    else:
+        reason = ""
+    suggestions = rule_suggestions(problem, conflicts, per_check, seed) if conflicts else []
+    if not conflicts or not suggestions:
+        tol = tolerance_suggestion(problem, per_check, seed)
+        suggestions += ([tol] if tol else []) + count_suggestions(problem, per_check, seed)
+    if suggestions:
+        tail = ". " + _sentence(", or ".join(s.text for s in suggestions)) + "."
+    else:
+        tail = ". No nearby relaxation (other tolerance or number of areas) was found to work."
+    return Diagnosis(False if (causes or proven) else None, head + reason + tail, causes, suggestions)
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]

@@ -1,0 +1,352 @@
+"""Fast feasible plans: recursive spanning-tree bisection, then local search.
+
+* Keep-together groups are contracted into blocks (super-units); every move moves a block.
+* Construction: split the blocks into K parts by cutting random spanning trees at an edge whose
+  side holds a population that fits a whole number of areas (ReCom-style), recursively.
+* Improvement: single-block moves between neighbouring areas that keep both areas contiguous and
+  within bounds, and merge-split of two neighbouring areas (best of many random tree cuts).
+* Scores come from :mod:`wijkindeling.metrics` through :class:`AreaCost` (a district's share of the
+  objective, see ``columns.py``); the plan's objective is always re-checked with ``metrics.objective``.
+
+Deterministic for a given seed (the number of restarts is fixed; the time limit only stops early).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import networkx as nx
+import numpy as np
+
+from .. import metrics
+from ..metrics import objective_coefficients
+from ..problem import Problem
+
+
+class AreaCost:
+    """Cost of one district (its additive share of the objective), from the metrics' coefficients."""
+
+    def __init__(self, problem: Problem):
+        from .columns import district_parts
+
+        self.p = problem
+        self.W, self.A, self.tot, self.G = district_parts(problem)
+        self.pop = problem.population.astype(float)
+        self.coef = objective_coefficients(problem)
+        self.w = problem.weights
+        self.constant = -self.w.identity * len(problem.group_members)
+
+    def __call__(self, units: np.ndarray) -> float:
+        m = np.zeros(self.p.n, dtype=bool)
+        m[units] = True
+        P = self.pop[m].sum()
+        boundary = self.W[m][:, ~m].sum()
+        catch = self.tot[m].sum() - self.A[np.ix_(m, m)].sum() if self.w.catchment else 0.0
+        touched = self.G[:, m].any(axis=1).sum() if len(self.G) else 0
+        return float(self.w.balance * self.coef.balance_scale * abs(P - self.p.target) + self.w.catchment * catch
+                     + self.w.identity * touched + self.w.compactness * 0.5 * boundary)
+
+
+@dataclass
+class Blocks:
+    """Keep-together groups contracted: block id per unit, members and population per block, block graph."""
+
+    of_unit: np.ndarray
+    members: list[np.ndarray]
+    pop: np.ndarray
+    graph: nx.Graph
+    lock: dict[int, int] = field(default_factory=dict)  # block -> area
+
+
+def make_blocks(problem: Problem) -> Blocks:
+    uf = list(range(problem.n))
+
+    def find(a: int) -> int:
+        while uf[a] != a:
+            uf[a] = uf[uf[a]]
+            a = uf[a]
+        return a
+
+    for group in problem.keep_together:
+        for b in group[1:]:
+            uf[find(b)] = find(group[0])
+    roots = sorted({find(u) for u in range(problem.n)})
+    idx = {r: i for i, r in enumerate(roots)}
+    of_unit = np.array([idx[find(u)] for u in range(problem.n)])
+    members = [np.flatnonzero(of_unit == b) for b in range(len(roots))]
+    pop = np.array([problem.population[m].sum() for m in members], dtype=float)
+    g = nx.Graph()
+    g.add_nodes_from(range(len(roots)))
+    for i, j in problem.edges:
+        if of_unit[i] != of_unit[j]:
+            g.add_edge(int(of_unit[i]), int(of_unit[j]))
+    lock = {}
+    for u, a in problem.locks.items():
+        lock[int(of_unit[u])] = a
+    return Blocks(of_unit, members, pop, g, lock)
+
+
+def _random_tree(g: nx.Graph, nodes: list[int], rng: np.random.Generator) -> dict[int, list[int]] | None:
+    """Adjacency of a random spanning tree of ``g[nodes]`` (Kruskal on random weights), None if disconnected."""
+    node_set = set(nodes)
+    edges = [(u, v) for u in nodes for v in g[u] if v in node_set and u < v]
+    order = rng.permutation(len(edges))
+    uf = {u: u for u in nodes}
+
+    def find(a):
+        while uf[a] != a:
+            uf[a] = uf[uf[a]]
+            a = uf[a]
+        return a
+
+    tree: dict[int, list[int]] = {u: [] for u in nodes}
+    count = 0
+    for e in order:
+        u, v = edges[e]
+        ru, rv = find(u), find(v)
+        if ru != rv:
+            uf[ru] = rv
+            tree[u].append(v)
+            tree[v].append(u)
+            count += 1
+    return tree if count == len(nodes) - 1 else None
+
+
+def _fits(pop: float, k: int, lo: float, hi: float) -> bool:
+    return k * lo - 1e-9 <= pop <= k * hi + 1e-9
+
+
+def _bisect(blocks: Blocks, nodes: list[int], k: int, lo: float, hi: float, rng: np.random.Generator,
+            tries: int) -> tuple[list[int], list[int], int] | None:
+    """Cut a random spanning tree of ``nodes`` into two sides fitting k1 and k - k1 areas."""
+    total = blocks.pop[nodes].sum()
+    for _ in range(tries):
+        tree = _random_tree(blocks.graph, nodes, rng)
+        if tree is None:
+            return None
+        root = nodes[int(rng.integers(len(nodes)))]
+        order, parent = [root], {root: -1}
+        for u in order:
+            for v in tree[u]:
+                if v not in parent:
+                    parent[v] = u
+                    order.append(v)
+        sub = {u: blocks.pop[u] for u in nodes}
+        for u in reversed(order[1:]):
+            sub[parent[u]] += sub[u]
+        cands = []
+        for u in order[1:]:
+            s = sub[u]
+            for k1 in range(1, k):
+                if _fits(s, k1, lo, hi) and _fits(total - s, k - k1, lo, hi):
+                    cands.append((u, k1))
+        if not cands:
+            continue
+        u, k1 = cands[int(rng.integers(len(cands)))]
+        side, stack = set(), [u]
+        while stack:
+            a = stack.pop()
+            side.add(a)
+            stack.extend(b for b in tree[a] if b != parent[a] and b not in side)
+        rest = [v for v in nodes if v not in side]
+        return sorted(side), rest, k1
+    return None
+
+
+def split(blocks: Blocks, nodes: list[int], k: int, lo: float, hi: float, rng: np.random.Generator,
+          tries: int = 60) -> list[list[int]] | None:
+    """Recursive bisection of ``nodes`` into ``k`` connected parts within [lo, hi]; None if it fails."""
+    if k == 1:
+        return [nodes] if _fits(blocks.pop[nodes].sum(), 1, lo, hi) else None
+    for _ in range(4):
+        cut = _bisect(blocks, nodes, k, lo, hi, rng, tries)
+        if cut is None:
+            return None
+        a, b, k1 = cut
+        pa = split(blocks, a, k1, lo, hi, rng, tries)
+        pb = split(blocks, b, k - k1, lo, hi, rng, tries) if pa is not None else None
+        if pa is not None and pb is not None:
+            return pa + pb
+    return None
+
+
+def assign_areas(problem: Problem, blocks: Blocks, parts: list[list[int]]) -> np.ndarray | None:
+    """Unit labels from block parts, honouring locks (None when a part holds two locked areas)."""
+    wanted: list[int | None] = []
+    for part in parts:
+        areas = {blocks.lock[b] for b in part if b in blocks.lock}
+        if len(areas) > 1:
+            return None
+        wanted.append(areas.pop() if areas else None)
+    taken = [a for a in wanted if a is not None]
+    if len(set(taken)) != len(taken):
+        return None
+    free = iter(k for k in range(problem.k) if k not in set(taken))
+    order = sorted(range(len(parts)), key=lambda i: min(min(blocks.members[b]) for b in parts[i]))
+    labels = np.full(problem.n, -1, dtype=int)
+    for i in order:
+        area = wanted[i] if wanted[i] is not None else next(free)
+        for b in parts[i]:
+            labels[blocks.members[b]] = area
+    return labels
+
+
+class LocalSearch:
+    """Improve a valid plan by block moves and merge-split, keeping it valid."""
+
+    def __init__(self, problem: Problem, blocks: Blocks, cost: AreaCost, rng: np.random.Generator):
+        self.p, self.bl, self.cost, self.rng = problem, blocks, cost, rng
+        self.apart = [(int(blocks.of_unit[a]), int(blocks.of_unit[b])) for a, b in problem.keep_apart]
+
+    def _ok_apart(self, area_blocks: set[int]) -> bool:
+        return all(not (a in area_blocks and b in area_blocks) for a, b in self.apart)
+
+    def units(self, area_blocks) -> np.ndarray:
+        return np.concatenate([self.bl.members[b] for b in area_blocks])
+
+    def run(self, labels: np.ndarray, deadline: float, merge_tries: int = 25) -> np.ndarray:
+        bl = self.bl
+        part = {k: set() for k in range(self.p.k)}
+        for b, m in enumerate(bl.members):
+            part[int(labels[m[0]])].add(b)
+        pops = {k: bl.pop[list(s)].sum() for k, s in part.items()}
+        costs = {k: self.cost(self.units(s)) for k, s in part.items()}
+        improved = True
+        while improved and time.perf_counter() < deadline:
+            improved = self._moves(part, pops, costs, deadline)
+            if time.perf_counter() < deadline:
+                improved = self._merge_split(part, pops, costs, deadline, merge_tries) or improved
+        out = np.empty(self.p.n, dtype=int)
+        for k, s in part.items():
+            out[self.units(s)] = k
+        return out
+
+    def _moves(self, part, pops, costs, deadline) -> bool:
+        bl, lo, hi = self.bl, self.p.lo, self.p.hi
+        where = {b: k for k, s in part.items() for b in s}
+        any_gain = False
+        gain = True
+        while gain and time.perf_counter() < deadline:
+            gain = False
+            for b in self.rng.permutation(len(bl.members)).tolist():
+                a = where[b]
+                if b in bl.lock or len(part[a]) == 1 or pops[a] - bl.pop[b] < lo - 1e-9:
+                    continue
+                targets = {where[v] for v in bl.graph[b]} - {a}
+                if not targets:
+                    continue
+                rest = part[a] - {b}
+                if not nx.is_connected(bl.graph.subgraph(rest)):
+                    continue
+                c_rest = self.cost(self.units(rest))
+                best = None
+                for t in targets:
+                    if pops[t] + bl.pop[b] > hi + 1e-9 or not self._ok_apart(part[t] | {b}):
+                        continue
+                    c_t = self.cost(self.units(part[t] | {b}))
+                    delta = c_rest + c_t - costs[a] - costs[t]
+                    if delta < -1e-9 and (best is None or delta < best[0]):
+                        best = (delta, t, c_t)
+                if best is not None:
+                    _, t, c_t = best
+                    part[a].discard(b)
+                    part[t].add(b)
+                    pops[a] -= bl.pop[b]
+                    pops[t] += bl.pop[b]
+                    costs[a], costs[t] = c_rest, c_t
+                    where[b] = t
+                    gain = any_gain = True
+        return any_gain
+
+    def _merge_split(self, part, pops, costs, deadline, tries) -> bool:
+        bl, lo, hi = self.bl, self.p.lo, self.p.hi
+        where = {b: k for k, s in part.items() for b in s}
+        pairs = sorted({tuple(sorted((where[u], where[v]))) for u, v in bl.graph.edges if where[u] != where[v]})
+        any_gain = False
+        for i in self.rng.permutation(len(pairs)).tolist():
+            if time.perf_counter() > deadline:
+                break
+            a, b = pairs[i]
+            nodes = sorted(part[a] | part[b])
+            best = None
+            for _ in range(tries):
+                cut = _bisect(bl, nodes, 2, lo, hi, self.rng, 1)
+                if cut is None:
+                    continue
+                s1, s2, _ = cut
+                s1, s2 = set(s1), set(s2)
+                # keep locks on their areas
+                if any(bl.lock.get(x, a) != a for x in s1) or any(bl.lock.get(x, b) != b for x in s2):
+                    s1, s2 = s2, s1
+                    if any(bl.lock.get(x, a) != a for x in s1) or any(bl.lock.get(x, b) != b for x in s2):
+                        continue
+                if not (self._ok_apart(s1) and self._ok_apart(s2)):
+                    continue
+                c1, c2 = self.cost(self.units(s1)), self.cost(self.units(s2))
+                if c1 + c2 < costs[a] + costs[b] - 1e-9 and (best is None or c1 + c2 < best[0]):
+                    best = (c1 + c2, s1, s2, c1, c2)
+            if best is not None:
+                _, s1, s2, c1, c2 = best
+                part[a], part[b] = s1, s2
+                pops[a], pops[b] = bl.pop[list(s1)].sum(), bl.pop[list(s2)].sum()
+                costs[a], costs[b] = c1, c2
+                any_gain = True
+        return any_gain
+
+
+@dataclass
+class HeuristicResult:
+    labels: np.ndarray | None
+    objective: float | None
+    pool: list[tuple[float, np.ndarray]]  # distinct local optima, best first
+    seconds: float
+    restarts: int
+
+
+def heuristic(problem: Problem, time_limit: float = 10.0, seed: int = 1, restarts: int | None = None,
+              progress=None) -> HeuristicResult:
+    """Best valid plan from ``restarts`` constructions + local search (within ``time_limit``)."""
+    t0 = time.perf_counter()
+    deadline = t0 + time_limit
+    rng = np.random.default_rng(seed)
+    blocks = make_blocks(problem)
+    cost = AreaCost(problem)
+    ls = LocalSearch(problem, blocks, cost, rng)
+    if restarts is None:
+        restarts = max(8, min(40, 1200 // max(problem.n, 1)))
+    pool: dict[bytes, tuple[float, np.ndarray]] = {}
+    nodes = list(range(len(blocks.members)))
+    done = 0
+    fails = 0
+    while done < restarts and time.perf_counter() < deadline:
+        parts = split(blocks, nodes, problem.k, problem.lo, problem.hi, rng)
+        labels = assign_areas(problem, blocks, parts) if parts is not None else None
+        if labels is None or metrics.violations(problem, labels):
+            fails += 1
+            if fails >= 3 * restarts and not pool:
+                break
+            if fails >= 3 * restarts:
+                done += 1
+            continue
+        done += 1
+        labels = ls.run(labels, deadline)
+        if metrics.violations(problem, labels):
+            continue
+        obj = metrics.objective(problem, labels)
+        key = canonical_key(problem, labels)
+        if key not in pool:
+            pool[key] = (obj, labels)
+        if progress is not None:
+            best = min(v[0] for v in pool.values())
+            progress({"phase": "heuristic", "incumbent": best, "bound": None, "seconds": time.perf_counter() - t0})
+    ranked = sorted(pool.values(), key=lambda t: t[0])
+    best = ranked[0] if ranked else (None, None)
+    return HeuristicResult(best[1], best[0], ranked, time.perf_counter() - t0, done)
+
+
+def canonical_key(problem: Problem, labels: np.ndarray) -> bytes:
+    """A key that is equal for plans with the same districts (area numbering ignored unless locked)."""
+    from .mip import canonical_labels
+
+    return canonical_labels(problem, np.asarray(labels)).astype(np.int16).tobytes()
