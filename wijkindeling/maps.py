@@ -1,19 +1,32 @@
-"""Maps of a plan: an interactive folium map (map.html) and a static PNG (map.png).
+"""Maps of a plan: an interactive map (map.html, folium/Leaflet) and a static map (map.png, matplotlib).
 
-Both work offline: the folium map needs no tiles (an OpenStreetMap tile layer is offered but
-off by default), and every text that comes from data is HTML-escaped.
+The interactive map works without internet: Leaflet 1.9.4 (BSD-2-Clause, shipped in
+``wijkindeling/data/``) is inlined into the page instead of loaded from a CDN, and folium's
+other CDN extras (jQuery, Bootstrap, Font Awesome) are left out because nothing here uses them.
+No tiles are needed; an OpenStreetMap tile layer is offered but off by default (online only).
+Every text that comes from data (buurt, area, practice and group names) is HTML-escaped.
+
+SVG elements carry classes the browser test counts: ``wk-area`` (one path per area),
+``wk-buurt``, ``wk-practice`` (one per practice), ``wk-catchment``, ``wk-wijk``, ``wk-group``
+and ``wk-barrier``.
 """
 
 from __future__ import annotations
 
+import base64
 import html
+import json
+from functools import lru_cache
+from importlib import resources
 from pathlib import Path
 
 import folium
+from branca.element import MacroElement
+from jinja2 import Template
 import geopandas as gpd
 import numpy as np
 
-from .metrics import area_table
+from .metrics import area_table, score
 from .plan import areas_layer, buurten_layer
 from .problem import Problem
 
@@ -21,136 +34,434 @@ from .problem import Problem
 PALETTE = ["#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#999999",
            "#CC6677", "#332288", "#DDCC77", "#117733", "#88CCEE", "#882255", "#44AA99", "#999933", "#AA4499"]
 SOURCE_LINE = "Bron: CBS / Kadaster (PDOK), CC-BY 4.0"
+WGS84 = "EPSG:4326"
 
 
 def area_colour(k: int) -> str:
     return PALETTE[k % len(PALETTE)]
 
 
+def area_colours(k: int) -> list[str]:
+    return [area_colour(i) for i in range(k)]
+
+
 def _esc(value) -> str:
     return html.escape(str(value))
 
 
-def _legend_html(problem: Problem, labels: np.ndarray, title: str) -> str:
-    rows = []
-    for k, row in enumerate(area_table(problem, labels)):
-        rows.append(
-            f'<div><span style="display:inline-block;width:12px;height:12px;background:{area_colour(k)};'
-            f'border:1px solid #333;margin-right:6px"></span>{_esc(row["name"])}: {row["population"]:,} '
-            f'inw. ({100 * row["deviation"]:+.1f} %)</div>'.replace(",", ".")
-        )
-    note = ""
-    if problem.meta.get("catchment_estimated"):
-        note += "<div><i>Patiëntaandelen geschat</i></div>"
-    if problem.meta.get("practices_fictional"):
-        note += "<div><b>Praktijken FICTIEF (voorbeeld)</b></div>"
-    return (
-        '<div id="legend" style="position:fixed;bottom:20px;left:20px;z-index:9999;background:white;'
-        'padding:8px 10px;border:1px solid #777;font:12px sans-serif;max-height:60vh;overflow:auto">'
-        f"<b>{_esc(title)}</b>{''.join(rows)}{note}<div style='color:#555'>{_esc(SOURCE_LINE)}</div></div>"
-    )
+def nl_int(value: float) -> str:
+    """Dutch thousands separator: 9500 -> '9.500'."""
+    return f"{int(round(float(value))):,}".replace(",", ".")
 
 
-def interactive_map(problem: Problem, labels: np.ndarray, title: str = "") -> folium.Map:
-    """Folium map: areas, buurt outlines with tooltips, practices, legend and layer control."""
-    buurten = buurten_layer(problem, labels).to_crs("EPSG:4326")
-    areas = areas_layer(problem, labels).to_crs("EPSG:4326")
-    minx, miny, maxx, maxy = buurten.total_bounds
-    fmap = folium.Map(location=[(miny + maxy) / 2, (minx + maxx) / 2], tiles=None, zoom_start=12, control_scale=True)
-    fmap.fit_bounds([[miny, minx], [maxy, maxx]])
-    folium.TileLayer("OpenStreetMap", name="OpenStreetMap (online)", show=False).add_to(fmap)
-    area_index = {name: k for k, name in enumerate(problem.area_names)}
-    area_fg = folium.FeatureGroup(name="Gebieden", show=True)
-    for row in areas.itertuples():
-        colour = area_colour(area_index[row.area])
-        tip = f"{_esc(row.area)}: {row.population:,} inwoners".replace(",", ".")
-        folium.GeoJson(
-            row.geometry.__geo_interface__,
-            style_function=lambda _f, c=colour: {"fillColor": c, "color": "#222", "weight": 3, "fillOpacity": 0.55},
-            tooltip=tip,
-            name=_esc(row.area),
-            class_name="wk-area",
-        ).add_to(area_fg)
-    area_fg.add_to(fmap)
-    buurt_fg = folium.FeatureGroup(name="Buurten", show=True)
-    for row in buurten.itertuples():
-        tip = f"{_esc(row.buurtnaam)} ({_esc(row.buurtcode)})<br>{row.population:,} inwoners<br>{_esc(row.area)}".replace(",", ".")
-        folium.GeoJson(
-            row.geometry.__geo_interface__,
-            style_function=lambda _f: {"fill": True, "fillOpacity": 0.0, "color": "#555", "weight": 1},
-            tooltip=folium.Tooltip(tip),
-            class_name="wk-buurt",
-        ).add_to(buurt_fg)
-    buurt_fg.add_to(fmap)
-    if problem.practices is not None:
-        prac = problem.practices.to_crs("EPSG:4326")
-        fictional = " (FICTIEF)" if problem.meta.get("practices_fictional") else ""
-        pfg = folium.FeatureGroup(name="Huisartsenpraktijken" + fictional, show=True)
-        for row in prac.itertuples():
-            size = "" if not np.isfinite(row.patients) else f"<br>{int(row.patients):,} patiënten".replace(",", ".")
-            folium.CircleMarker(
-                [row.geometry.y, row.geometry.x], radius=6, color="#000", weight=1, fill=True, fill_color="#ffffff",
-                fill_opacity=1.0, tooltip=f"{_esc(row.name)}{size}{_esc(fictional)}", class_name="wk-practice",
-            ).add_to(pfg)
-        pfg.add_to(fmap)
-    folium.LayerControl(collapsed=False).add_to(fmap)
-    fmap.get_root().html.add_child(folium.Element(_legend_html(problem, labels, title)))
+def nl_pct(fraction: float, signed: bool = True) -> str:
+    """A fraction as a Dutch percentage: 0.061 -> '+6,1 %'."""
+    text = f"{100 * fraction:+.1f}" if signed else f"{100 * fraction:.1f}"
+    return text.replace(".", ",") + " %"
+
+
+# ---------------------------------------------------------------- offline Leaflet
+
+
+def _data_file(name: str) -> bytes:
+    return resources.files("wijkindeling").joinpath("data", name).read_bytes()
+
+
+@lru_cache(maxsize=1)
+def leaflet_assets() -> tuple[str, str]:
+    """Leaflet's CSS (images as data URIs) and JS, from the copy shipped in ``wijkindeling/data``."""
+    css = _data_file("leaflet.css").decode("utf-8")
+    for image in ("layers.png", "layers-2x.png", "marker-icon.png"):
+        uri = "data:image/png;base64," + base64.b64encode(_data_file(f"leaflet-{image}")).decode("ascii")
+        css = css.replace(f"url(images/{image})", f"url({uri})")
+    return css, _data_file("leaflet.js").decode("utf-8")
+
+
+def leaflet_head() -> str:
+    """``<style>`` and ``<script>`` elements that make Leaflet available without network."""
+    css, js = leaflet_assets()
+    return f"<style>{css}</style>\n<script>{js}</script>"
+
+
+def make_offline(fmap: folium.Map) -> folium.Map:
+    """Replace folium's CDN links by the inlined Leaflet (nothing else from a CDN is needed)."""
+    fmap.default_js = []
+    fmap.default_css = []
+    fmap.get_root().header.add_child(folium.Element(leaflet_head()), name="leaflet_inline", index=0)
     return fmap
 
 
-def static_map(problem: Problem, labels: np.ndarray, path: Path, title: str = "") -> None:
-    """PNG map for documents: areas, labels with inhabitants, legend, scale bar, north arrow, source."""
+class MetricScale(MacroElement):
+    """A metric-only scale bar (folium's own also shows miles)."""
+
+    _template = Template(
+        "{% macro script(this, kwargs) %}"
+        "L.control.scale({imperial: false, position: 'bottomleft'}).addTo({{ this._parent.get_name() }});"
+        "{% endmacro %}"
+    )
+
+
+# ---------------------------------------------------------------- GeoJSON helpers
+
+
+def feature_collection(gdf: gpd.GeoDataFrame, properties: list[dict]) -> dict:
+    """A GeoJSON FeatureCollection of ``gdf``'s geometries (WGS84) with the given properties.
+
+    String properties are HTML-escaped, so they are safe both inside the page's ``<script>``
+    and where Leaflet shows them as HTML (tooltips).
+    """
+    geoms = gdf.to_crs(WGS84).geometry if gdf.crs is not None else gdf.geometry
+    feats = []
+    for i, (geom, props) in enumerate(zip(geoms, properties)):
+        clean = {k: (_esc(v) if isinstance(v, str) else v) for k, v in props.items()}
+        feats.append({"type": "Feature", "id": i, "properties": clean, "geometry": geom.__geo_interface__})
+    return {"type": "FeatureCollection", "features": feats}
+
+
+def _geojson_layer(data: dict, style: dict, name: str, fields: list[str], aliases: list[str],
+                   highlight: dict | None = None) -> folium.GeoJson:
+    """One folium GeoJson layer with a per-feature style (properties may override) and a tooltip."""
+    def style_function(feature, base=style):
+        out = dict(base)
+        out.update(feature["properties"].get("_style", {}))
+        return out
+
+    return folium.GeoJson(
+        data,
+        name=name,
+        style_function=style_function,
+        highlight_function=(lambda _f, h=highlight: h) if highlight else None,
+        tooltip=folium.GeoJsonTooltip(fields=fields, aliases=aliases, sticky=True, localize=False),
+        zoom_on_click=False,
+    )
+
+
+# ---------------------------------------------------------------- interactive map
+
+
+def _area_features(problem: Problem, labels: np.ndarray, colours: list[str]) -> dict:
+    areas = areas_layer(problem, labels)
+    rows = area_table(problem, labels)
+    props = []
+    for k, row in enumerate(rows):
+        props.append({
+            "gebied": row["name"],
+            "inwoners": nl_int(row["population"]),
+            "afwijking": nl_pct(row["deviation"]),
+            "buurten": str(row["n_buurten"]),
+            "praktijken": ", ".join(_practice_names(problem, row["practices"])) or "–",
+            "_style": {"fillColor": colours[k]},
+        })
+    return feature_collection(areas, props)
+
+
+def _practice_names(problem: Problem, ids: list[str]) -> list[str]:
+    names = problem.catchments.names if problem.catchments is not None else {}
+    return [str(names.get(i, i)) for i in ids]
+
+
+def _buurt_features(problem: Problem, labels: np.ndarray) -> dict:
+    layer = buurten_layer(problem, labels)
+    props = [{
+        "buurt": f"{r.buurtnaam} ({r.buurtcode})",
+        "inwoners": nl_int(r.population),
+        "oppervlakte": f"{r.geometry.area / 1e6:.2f} km²".replace(".", ","),
+        "wijk": str(r.wijknaam or "–"),
+        "gebied": str(r.area),
+    } for r in layer.itertuples()]
+    return feature_collection(layer, props)
+
+
+def _wijk_features(problem: Problem) -> dict | None:
+    b = problem.buurten
+    if "wijkcode" not in b or not b["wijkcode"].astype(str).str.len().gt(0).all():
+        return None
+    wijken = b.dissolve(by="wijkcode", aggfunc={"wijknaam": "first", "population": "sum"}).reset_index()
+    props = [{"wijk": f"{r.wijknaam} ({r.wijkcode})", "inwoners": nl_int(r.population)} for r in wijken.itertuples()]
+    return feature_collection(wijken, props)
+
+
+def _group_features(problem: Problem) -> dict | None:
+    groups = [g for g in problem.groups if g.kind != "wijk"]
+    if not groups:
+        return None
+    b = problem.buurten.set_index("buurtcode")
+    geoms = [b.geometry.loc[list(g.members)].union_all() for g in groups]
+    gdf = gpd.GeoDataFrame(geometry=geoms, crs=problem.buurten.crs)
+    kinds = {"kern": "Kern", "groep": "Groep"}
+    props = [{"groep": f"{kinds.get(g.kind, g.kind)}: {g.name}",
+              "inwoners": nl_int(b.loc[list(g.members), "population"].sum())} for g in groups]
+    return feature_collection(gdf, props)
+
+
+def _practice_size(problem: Problem, p: int) -> tuple[float, bool]:
+    """List size of practice ``p`` and whether it is an estimate (sum of its estimated patients)."""
+    given = problem.practices["patients"].iloc[p] if "patients" in problem.practices else np.nan
+    if given is not None and np.isfinite(given):
+        return float(given), False
+    return float(problem.patients[p].sum()) if problem.patients is not None else float("nan"), True
+
+
+def _add_practices(fmap: folium.Map, problem: Problem, labels: np.ndarray, colours: list[str]) -> None:
+    prac = problem.practices.to_crs(WGS84)
+    fictional = bool(problem.meta.get("practices_fictional"))
+    suffix = " (FICTIEF)" if fictional else ""
+    group = folium.FeatureGroup(name="Huisartsenpraktijken" + suffix, show=True)
+    for p, row in enumerate(prac.itertuples()):
+        size, estimated = _practice_size(problem, p)
+        size_txt = "" if not np.isfinite(size) else f"<br>{nl_int(size)} patiënten" + (" (geschat)" if estimated else "")
+        area = ""
+        if problem.practice_home is not None:
+            area = f"<br>{_esc(problem.area_names[int(labels[problem.practice_home[p]])])}"
+        tip = f"<b>{_esc(row.name)}</b>{_esc(suffix)}{size_txt}{area}"
+        folium.CircleMarker(
+            [row.geometry.y, row.geometry.x], radius=7, color="#000000", weight=1.5, fill=True,
+            fill_color="#ffffff", fill_opacity=1.0, tooltip=folium.Tooltip(tip), class_name="wk-practice",
+        ).add_to(group)
+    group.add_to(fmap)
+
+
+def _add_catchments(fmap: folium.Map, problem: Problem, labels: np.ndarray, colours: list[str]) -> None:
+    """Lines from each practice to the buurten its patients live in (width ~ patients); off by default."""
+    if problem.patients is None or problem.practice_home is None:
+        return
+    estimated = bool(problem.meta.get("catchment_estimated"))
+    title = "Patiëntaandelen per praktijk" + (" (geschat)" if estimated else "")
+    group = folium.FeatureGroup(name=title, show=False)
+    prac = problem.practices.to_crs(WGS84)
+    points = problem.buurten.geometry.representative_point().to_crs(WGS84)
+    top = problem.patients.max()
+    for p, row in enumerate(prac.itertuples()):
+        total = problem.patients[p].sum()
+        colour = colours[int(labels[problem.practice_home[p]])]
+        for b in np.flatnonzero(problem.patients[p] >= max(0.02 * total, 1.0)):
+            n = problem.patients[p, b]
+            tip = (f"{_esc(row.name)} → {_esc(problem.names[b])}: {nl_int(n)} patiënten"
+                   f"{' (geschat)' if estimated else ''} ({nl_pct(n / total, signed=False)} van de praktijk)")
+            folium.PolyLine(
+                [[row.geometry.y, row.geometry.x], [points.iloc[b].y, points.iloc[b].x]],
+                color=colour, weight=1 + 7 * n / top, opacity=0.8, tooltip=tip, class_name="wk-catchment",
+            ).add_to(group)
+    group.add_to(fmap)
+
+
+def _add_barriers(fmap: folium.Map, problem: Problem) -> None:
+    """Barrier lines (rail, water, motorways) when the OSM stage provides ``problem.barrier_lines``."""
+    lines = getattr(problem, "barrier_lines", None)
+    if lines is None or len(lines) == 0:
+        return
+    label_col = next((c for c in ("name", "kind", "type") if c in lines.columns), None)
+    props = [{"barriere": str(getattr(r, label_col) or "barrière") if label_col else "barrière"} for r in lines.itertuples()]
+    data = feature_collection(lines, props)
+    layer = _geojson_layer(data, {"color": "#C00000", "weight": 3, "dashArray": "6 4", "className": "wk-barrier"},
+                           "Barrières", ["barriere"], ["Barrière"])
+    group = folium.FeatureGroup(name="Barrières (spoor, water, wegen)", show=True)
+    layer.add_to(group)
+    group.add_to(fmap)
+
+
+def _legend_html(problem: Problem, labels: np.ndarray, title: str, colours: list[str]) -> str:
+    rows = []
+    for k, row in enumerate(area_table(problem, labels)):
+        rows.append(
+            f'<tr><td><span class="wk-swatch" style="background:{colours[k]}"></span></td>'
+            f'<td>{_esc(row["name"])}</td><td style="text-align:right">{nl_int(row["population"])}</td>'
+            f'<td style="text-align:right">{nl_pct(row["deviation"])}</td></tr>'
+        )
+    s = score(problem, labels)
+    notes = [f"Doel {nl_int(problem.target)} inwoners per gebied, toegestaan {nl_int(problem.lo)}–{nl_int(problem.hi)}"]
+    if s.patients_in_own_area is not None:
+        notes.append(f"Patiënten in eigen gebied: {nl_pct(s.patients_in_own_area, signed=False)}"
+                     + (" (geschat)" if problem.meta.get("catchment_estimated") else ""))
+    if problem.meta.get("practices_fictional"):
+        notes.append("<b>Praktijken FICTIEF (voorbeeld)</b>")
+    if not s.valid:
+        notes.append('<span style="color:#B00020"><b>Breekt harde regels:</b> ' + _esc("; ".join(s.violations)) + "</span>")
+    return (
+        '<style>#wk-legend{position:fixed;bottom:24px;left:12px;z-index:9999;background:#fff;padding:8px 10px;'
+        'border:1px solid #777;border-radius:4px;font:12px/1.35 sans-serif;max-height:55vh;max-width:330px;overflow:auto}'
+        '#wk-legend table{border-collapse:collapse}#wk-legend td{padding:1px 4px}'
+        '.wk-swatch{display:inline-block;width:14px;height:14px;border:1px solid #333;vertical-align:middle}'
+        '#wk-title{position:fixed;top:10px;left:50%;transform:translateX(-50%);z-index:9999;background:#fff;'
+        'padding:4px 12px;border:1px solid #777;border-radius:4px;font:bold 15px sans-serif}'
+        '.wk-label{font:bold 12px sans-serif;color:#111;text-align:center;white-space:nowrap;'
+        'text-shadow:0 0 3px #fff,0 0 3px #fff,0 0 3px #fff}</style>'
+        f'<div id="wk-title">{_esc(title)}</div>'
+        f'<div id="wk-legend"><table><tr><th></th><th style="text-align:left">Gebied</th><th>Inwoners</th>'
+        f'<th>Afwijking</th></tr>{"".join(rows)}</table>'
+        + "".join(f"<div>{n}</div>" for n in notes)
+        + f'<div style="color:#555;margin-top:4px">{_esc(SOURCE_LINE)}</div></div>'
+    )
+
+
+def _add_area_labels(fmap: folium.Map, problem: Problem, labels: np.ndarray) -> None:
+    areas = areas_layer(problem, labels)
+    points = areas.geometry.representative_point().to_crs(WGS84)
+    group = folium.FeatureGroup(name="Namen van de gebieden", show=True)
+    for row, pt in zip(areas.itertuples(), points):
+        text = f"{_esc(row.area)}<br>{nl_int(row.population)} inw."
+        folium.Marker([pt.y, pt.x], icon=folium.DivIcon(html=f'<div class="wk-label">{text}</div>',
+                                                        icon_size=(140, 32), icon_anchor=(70, 16),
+                                                        class_name="wk-label-icon")).add_to(group)
+    group.add_to(fmap)
+
+
+def interactive_map(problem: Problem, labels: np.ndarray, title: str = "", colours: list[str] | None = None) -> folium.Map:
+    """Folium map: areas, buurten with tooltips, wijken/kernen, practices, catchments, legend, layer control."""
+    labels = np.asarray(labels, dtype=int)
+    colours = colours or area_colours(problem.k)
+    minx, miny, maxx, maxy = problem.buurten.to_crs(WGS84).total_bounds
+    fmap = folium.Map(location=[(miny + maxy) / 2, (minx + maxx) / 2], tiles=None, zoom_start=12, control_scale=False)
+    make_offline(fmap)
+    MetricScale().add_to(fmap)
+    fmap.fit_bounds([[miny, minx], [maxy, maxx]])
+    folium.TileLayer("OpenStreetMap", name="OpenStreetMap-achtergrond (online)", show=False).add_to(fmap)
+
+    areas = folium.FeatureGroup(name="Gebieden", show=True)
+    _geojson_layer(_area_features(problem, labels, colours),
+                   {"color": "#222222", "weight": 3, "fillOpacity": 0.55, "className": "wk-area"}, "Gebieden",
+                   ["gebied", "inwoners", "afwijking", "buurten", "praktijken"],
+                   ["Gebied", "Inwoners", "Afwijking van doel", "Buurten", "Praktijken"]).add_to(areas)
+    areas.add_to(fmap)
+
+    wijken = _wijk_features(problem)
+    if wijken is not None:
+        group = folium.FeatureGroup(name="CBS-wijken (grenzen)", show=False)
+        _geojson_layer(wijken, {"color": "#5A1A8C", "weight": 3.5, "dashArray": "8 5", "fill": False, "className": "wk-wijk"},
+                       "CBS-wijken", ["wijk", "inwoners"], ["CBS-wijk", "Inwoners"]).add_to(group)
+        group.add_to(fmap)
+    kernen = _group_features(problem)
+    if kernen is not None:
+        group = folium.FeatureGroup(name="Kernen en groepen (grenzen)", show=False)
+        _geojson_layer(kernen, {"color": "#1B5E20", "weight": 3.5, "dashArray": "2 6", "fill": False, "className": "wk-group"},
+                       "Kernen", ["groep", "inwoners"], ["Identiteit", "Inwoners"]).add_to(group)
+        group.add_to(fmap)
+
+    buurten = folium.FeatureGroup(name="Buurten", show=True)
+    _geojson_layer(_buurt_features(problem, labels),
+                   {"color": "#555555", "weight": 1, "fill": True, "fillOpacity": 0.0, "className": "wk-buurt"}, "Buurten",
+                   ["buurt", "inwoners", "oppervlakte", "wijk", "gebied"],
+                   ["Buurt", "Inwoners", "Oppervlakte", "CBS-wijk", "Gebied"],
+                   highlight={"weight": 3, "color": "#000000", "fillOpacity": 0.1}).add_to(buurten)
+    buurten.add_to(fmap)
+    _add_barriers(fmap, problem)
+    _add_area_labels(fmap, problem, labels)
+    if problem.practices is not None and len(problem.practices):
+        _add_catchments(fmap, problem, labels, colours)
+        _add_practices(fmap, problem, labels, colours)
+    folium.LayerControl(collapsed=False).add_to(fmap)
+    fmap.get_root().html.add_child(folium.Element(_legend_html(problem, labels, title, colours)))
+    return fmap
+
+
+# ---------------------------------------------------------------- static map
+
+
+def static_figure(problem: Problem, labels: np.ndarray, title: str = "", colours: list[str] | None = None, ax=None):
+    """Matplotlib figure of a plan: areas, labels with inhabitants, legend, scale bar, north arrow, source."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
+    labels = np.asarray(labels, dtype=int)
+    colours = colours or area_colours(problem.k)
     areas = areas_layer(problem, labels)
-    fig, ax = plt.subplots(figsize=(8.5, 8.5), dpi=120)
-    problem.buurten.boundary.plot(ax=ax, color="#666", linewidth=0.4, zorder=2)
+    rows = area_table(problem, labels)
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(9, 8.2), dpi=130)
+    else:
+        fig = ax.figure
     for k, row in enumerate(areas.itertuples()):
-        gpd.GeoSeries([row.geometry]).plot(ax=ax, color=area_colour(k), alpha=0.75, edgecolor="#111", linewidth=1.6, zorder=1)
+        gpd.GeoSeries([row.geometry], crs=areas.crs).plot(ax=ax, color=colours[k], alpha=0.8, edgecolor="none", zorder=1)
+    problem.buurten.boundary.plot(ax=ax, color="#555555", linewidth=0.35, zorder=2)
+    areas.boundary.plot(ax=ax, color="#111111", linewidth=1.8, zorder=3)
+    lines = getattr(problem, "barrier_lines", None)
+    handles = [Patch(facecolor=colours[k], edgecolor="#111111",
+                     label=f"{r['name']}: {nl_int(r['population'])} inw. ({nl_pct(r['deviation'])})")
+               for k, r in enumerate(rows)]
+    if lines is not None and len(lines):
+        lines.to_crs(areas.crs).plot(ax=ax, color="#C00000", linewidth=1.2, linestyle="--", zorder=4)
+        handles.append(Line2D([], [], color="#C00000", linestyle="--", label="Barrière"))
+    for row in areas.itertuples():
         pt = row.geometry.representative_point()
-        ax.annotate(f"{row.area}\n{row.population:,}".replace(",", "."), (pt.x, pt.y), ha="center", va="center",
-                    fontsize=8, zorder=4, bbox={"boxstyle": "round,pad=0.2", "fc": "white", "alpha": 0.8, "lw": 0})
-    if problem.practices is not None:
-        problem.practices.plot(ax=ax, color="white", edgecolor="black", markersize=25, zorder=5)
-    handles = [Patch(facecolor=area_colour(k), edgecolor="#111", label=f"{r.area}: {r.population:,} inw.".replace(",", "."))
-               for k, r in enumerate(areas.itertuples())]
-    ax.legend(handles=handles, loc="upper left", fontsize=7, framealpha=0.9)
-    _scale_bar(ax)
-    _north_arrow(ax)
+        ax.annotate(f"{row.area}\n{nl_int(row.population)} inw.", (pt.x, pt.y), ha="center", va="center",
+                    fontsize=8, fontweight="bold", zorder=6,
+                    bbox={"boxstyle": "round,pad=0.25", "fc": "white", "alpha": 0.85, "lw": 0})
+    if problem.practices is not None and len(problem.practices):
+        problem.practices.to_crs(areas.crs).plot(ax=ax, color="white", edgecolor="black", markersize=28, linewidth=0.9, zorder=5)
+        fict = " (FICTIEF)" if problem.meta.get("practices_fictional") else ""
+        handles.append(Line2D([], [], marker="o", linestyle="", markerfacecolor="white", markeredgecolor="black",
+                              label="Huisartsenpraktijk" + fict))
+    ax.set_aspect("equal")
+    ax.set_axis_off()
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False,
+              title=f"Doel {nl_int(problem.target)} inw. ({nl_int(problem.lo)}–{nl_int(problem.hi)})", title_fontsize=8)
+    scale_bar(ax)
+    north_arrow(ax)
     source = SOURCE_LINE
     if problem.meta.get("practices_fictional"):
         source += " · praktijken FICTIEF (voorbeeld)"
     if problem.meta.get("catchment_estimated"):
         source += " · patiëntaandelen geschat"
-    ax.text(0.01, 0.01, source, transform=ax.transAxes, fontsize=7, color="#333")
-    ax.set_title(title, fontsize=11)
-    ax.set_axis_off()
-    fig.tight_layout()
-    fig.savefig(path)
+    ax.text(0.0, -0.03, source, transform=ax.transAxes, fontsize=7, color="#333333", va="top")
+    if title:
+        ax.set_title(title, fontsize=12, fontweight="bold")
+    return fig
+
+
+def static_map(problem: Problem, labels: np.ndarray, path: Path, title: str = "", colours: list[str] | None = None) -> None:
+    """PNG map for documents: areas, labels with inhabitants, legend, scale bar, north arrow, source."""
+    import matplotlib.pyplot as plt
+
+    fig = static_figure(problem, labels, title, colours)
+    fig.savefig(path, bbox_inches="tight", pad_inches=0.15)
     plt.close(fig)
 
 
-def _scale_bar(ax) -> None:
+def nice_length(span: float) -> float:
+    """A round scale-bar length (1, 2 or 5 x 10^n metres) of about a fifth of ``span``."""
+    raw = span / 5
+    power = 10 ** np.floor(np.log10(raw))
+    for step in (5, 2, 1):
+        if step * power <= raw:
+            return float(step * power)
+    return float(power)
+
+
+def scale_bar(ax) -> float:
+    """A two-segment scale bar in the lower right (axes in metres, RD New); returns its length."""
     x0, x1 = ax.get_xlim()
     y0, y1 = ax.get_ylim()
-    length = 10 ** int(np.log10((x1 - x0) / 4))
-    if (x1 - x0) / length > 8:
-        length *= 2
-    bx, by = x1 - (x1 - x0) * 0.05 - length, y0 + (y1 - y0) * 0.04
-    ax.plot([bx, bx + length], [by, by], color="black", linewidth=3)
-    ax.text(bx + length / 2, by + (y1 - y0) * 0.01, f"{length / 1000:g} km", ha="center", fontsize=8)
+    length = nice_length(x1 - x0)
+    bx, by, h = x1 - (x1 - x0) * 0.04 - length, y0 + (y1 - y0) * 0.03, (y1 - y0) * 0.008
+    for i, colour in enumerate(("black", "white")):
+        ax.add_patch(matplotlib_rectangle((bx + i * length / 2, by), length / 2, h, colour))
+    label = f"{length / 1000:g} km" if length >= 1000 else f"{length:g} m"
+    ax.text(bx, by + 2 * h, "0", ha="center", fontsize=7)
+    ax.text(bx + length, by + 2 * h, label, ha="center", fontsize=7)
+    return length
 
 
-def _north_arrow(ax) -> None:
-    ax.annotate("N", xy=(0.95, 0.95), xytext=(0.95, 0.87), xycoords="axes fraction", ha="center", fontsize=10,
-                arrowprops={"arrowstyle": "-|>", "color": "black"})
+def matplotlib_rectangle(xy, width, height, colour):
+    from matplotlib.patches import Rectangle
+
+    return Rectangle(xy, width, height, facecolor=colour, edgecolor="black", linewidth=0.8, zorder=7)
+
+
+def north_arrow(ax) -> None:
+    ax.annotate("N", xy=(0.96, 0.97), xytext=(0.96, 0.88), xycoords="axes fraction", ha="center", va="center",
+                fontsize=11, fontweight="bold", arrowprops={"arrowstyle": "-|>", "color": "black", "lw": 1.5})
 
 
 def write_maps(problem: Problem, labels: np.ndarray, folder: Path, title: str = "") -> None:
     """map.html and map.png in ``folder``."""
     interactive_map(problem, labels, title).save(str(Path(folder) / "map.html"))
     static_map(problem, labels, Path(folder) / "map.png", title)
+
+
+def geojson_text(data: dict) -> str:
+    """Compact JSON for embedding in a page (``<`` already escaped by :func:`feature_collection`)."""
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
