@@ -198,7 +198,7 @@ def metrics_record(problem: Problem, labels: np.ndarray, solution=None, scenario
     """
     settings = dict(solver_settings or {})
     if solution is not None and "time_limit" not in settings:
-        settings["time_limit"] = getattr(solution, "details", {}).get("time_limit")
+        settings["time_limit"] = (extra or {}).get("time_limit", getattr(solution, "details", {}).get("time_limit"))
     why = stopped_by(solution, float(settings.get("mip_gap") or 0.0))
     scores: Scores = score(problem, labels)
     areas = [
