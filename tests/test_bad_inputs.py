@@ -607,3 +607,88 @@ def test_output_folder_not_writable(tmp_path):
     assert "Traceback" not in result.output and "outputs" in result.stderr and "output.dir" in result.stderr
     assert "Optimising" not in result.stderr  # refused before the solve, not after it
     assert blocker.read_text().startswith("a file")
+
+
+# --------------------------------------------------------------------------- every command answers bad input cleanly
+
+BROKEN_YAML = "gemeente: [Woerden\nareas: {count: 6}\n"
+
+
+def broken_config(tmp_path: Path) -> Path:
+    path = tmp_path / "kapot.yaml"
+    path.write_text(BROKEN_YAML, encoding="utf-8")
+    return path
+
+
+# One bad-input invocation per command; a new command must be added here (test below).
+COMMAND_CASES = {
+    "validate": lambda t: ["validate", broken_config(t)],
+    "propose": lambda t: ["propose", broken_config(t), "--out", t / "outputs"],
+    "evaluate": lambda t: ["evaluate", broken_config(t), "--plan", t / "plan.csv"],
+    "blueprint": lambda t: ["blueprint", broken_config(t), "--format", "html", "--no-variants", "--out", t / "outputs"],
+    "region": lambda t: ["region", broken_config(t), "--format", "html", "--no-variants", "--out", t / "outputs"],
+    "init": lambda t: ["init", "GM9999", "--out", t / "outputs" / "nieuw.yaml", "--region", CONFIGS / "regio-utrecht-noordwest.yaml"],
+}
+
+
+def test_every_command_has_a_bad_input_case():
+    missing = sorted(set(main.commands) - set(COMMAND_CASES))
+    assert not missing, f"add a bad-input case for: {', '.join(missing)}"
+
+
+@pytest.mark.parametrize("command", sorted(COMMAND_CASES))
+def test_every_command_answers_bad_input_in_one_sentence(tmp_path, command):
+    if command not in main.commands:
+        pytest.skip(f"{command} is not a command (yet)")
+    needle = "GM9999" if command == "init" else "line 2"
+    refused(tmp_path, COMMAND_CASES[command](tmp_path), needle)
+
+
+def test_evaluate_with_empty_plan_file(tmp_path):
+    """The empty plan file the issue names (for compare too, once it exists: see COMMAND_CASES)."""
+    plan = tmp_path / "leeg.csv"
+    plan.write_bytes(b"")
+    refused(tmp_path, ["evaluate", write_config(tmp_path, {}), "--plan", plan], "leeg.csv", "empty")
+
+
+# --------------------------------------------------------------------------- security
+
+HOSTILE = "<script>alert('buurt')</script>"
+HOSTILE_PRACTICE = '<img src=x onerror="alert(1)">'
+
+
+def test_text_from_data_is_escaped_in_the_map(tmp_path, woerden_raw):
+    """Buurt and practice names are data from other hands: they must not become markup in map.html."""
+    raw = woerden_raw.copy()
+    raw.loc[0, "buurtnaam"] = HOSTILE
+    frame = fictional_practices()
+    frame.loc[0, "name"] = HOSTILE_PRACTICE
+    prac = tmp_path / "praktijken.csv"
+    frame.to_csv(prac, index=False)
+    config = write_config(tmp_path, {"data": {"buurten": str(gpkg(tmp_path, raw))}, "practices": {"path": str(prac)}})
+    result = run(["propose", config, "--areas", "1", "--time-limit", "10"])
+    assert result.exit_code == 0, result.output
+    html = (tmp_path / "outputs" / "woerden" / "voorstel" / "map.html").read_text(encoding="utf-8")
+    assert "alert" in html, "the hostile names should be in the map (escaped)"
+    assert HOSTILE not in html and "<script>alert" not in html
+    assert HOSTILE_PRACTICE not in html and "<img src=x" not in html
+
+
+def test_no_network_without_osm(tmp_path, monkeypatch):
+    """validate and propose on shipped data never open a network connection."""
+    import socket
+
+    attempts = []
+
+    def refuse(*args, **kwargs):
+        attempts.append(args)
+        raise OSError("network disabled in this test")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+    config = write_config(tmp_path, {})
+    assert run(["validate", config]).exit_code == 0
+    result = run(["propose", config, "--areas", "1", "--time-limit", "10"])
+    assert result.exit_code == 0, result.output
+    assert attempts == []
