@@ -301,6 +301,9 @@ def write_run(problem: Problem, labels: np.ndarray, out_dir: Path, solution=None
     with atomic_dir(out_dir, force) as tmp:
         write_plan_csv(problem, labels, tmp / "plan.csv")
         write_plan_gpkg(problem, labels, tmp / "plan.gpkg")
+        from .qgis import write_geojson  # gebieden.geojson, buurten.geojson in WGS84 for web maps
+
+        write_geojson(problem, labels, tmp)
         record = metrics_record(problem, labels, solution, scenario, extra, solver_settings)
         write_metrics_json(record, tmp / "metrics.json")
         write_metrics_json(run_record(solution, solver_settings), tmp / "run.json")
