@@ -199,7 +199,8 @@ def test_no_network_and_no_cache_is_one_sentence_naming_the_cache(tmp_path, buur
         osm.load_practices_for_config(cfg, buurten)
     msg = str(err.value)
     cache = osm.default_cache(cfg, "praktijken.gpkg")
-    assert str(cache) in msg and "internet" in msg and "practices.path" in msg
+    assert msg.startswith(f"{cfg.source_file}: no OpenStreetMap GP practices at {cache}") and "(no connection)" in msg
+    assert "internet" in msg and "practices.path" in msg
     assert "\n" not in msg and msg.endswith(".") and not cache.exists()
 
 

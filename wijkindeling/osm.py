@@ -118,7 +118,7 @@ def _fetch(what: str, fetch: Callable[[], Any], cache: Path, where: str, field: 
     except (ConfigError, KeyboardInterrupt):
         raise
     except Exception as err:  # requests / osmnx raise many kinds when offline
-        reason = str(err).splitlines()[0][:120] if str(err) else type(err).__name__
+        reason = "no connection" if "Connection" in type(err).__name__ else type(err).__name__
         raise DataError(
             f"{where}: no OpenStreetMap {what} at {cache} and downloading them failed ({reason}); "
             f"run this command once with internet access to fill that cache, or set {field} to a local .osm file."
@@ -194,7 +194,7 @@ def _practices_raw(cfg: Config, buurten: gpd.GeoDataFrame) -> tuple[gpd.GeoDataF
         return read_practice_cache(cache), cache
     ox = _ox()
     features = _fetch("GP practices", lambda: _features_or_empty(ox, polygon, PRACTICE_TAGS), cache,
-                      cfg.origin("practices"), "practices.path")
+                      cfg.origin("practices.source"), "practices.path")
     layer = practice_layer(features)
     write_practice_cache(layer, cache)
     return layer, cache
@@ -369,7 +369,7 @@ def osm_barrier_lines(cfg: Config, buurten: gpd.GeoDataFrame) -> gpd.GeoDataFram
         return _read_barrier_cache(cache, classes)
     ox = _ox()
     features = _fetch("barrier lines", lambda: _features_or_empty(ox, polygon, _osm_tags_query(filters)), cache,
-                      cfg.origin("barriers"), "barriers.osm_file")
+                      cfg.origin("barriers.osm"), "barriers.osm_file")
     layer = barrier_layer(features, filters, "OSM")
     cache.parent.mkdir(parents=True, exist_ok=True)
     meta = gpd.GeoDataFrame({"classes": [",".join(sorted(classes))], "retrieved": [_today()], "source": [OSM_ATTRIBUTION]},
@@ -601,7 +601,7 @@ def load_network(cfg: Config, buurten: gpd.GeoDataFrame) -> nx.MultiDiGraph:
         else:
             polygon = area_polygon(buurten, dc.buffer_m)
             graph = _fetch(f"{network} road network", lambda: ox.graph_from_polygon(polygon, network_type=network), cache,
-                           cfg.origin("distances"), "distances.osm_file")
+                           cfg.origin("distances.method"), "distances.osm_file")
             graph.graph["wijkindeling_network"] = network
             cache.parent.mkdir(parents=True, exist_ok=True)
             ox.save_graphml(graph, cache)
