@@ -692,3 +692,25 @@ def test_no_network_without_osm(tmp_path, monkeypatch):
     result = run(["propose", config, "--areas", "1", "--time-limit", "10"])
     assert result.exit_code == 0, result.output
     assert attempts == []
+
+
+def test_text_from_data_is_escaped_in_the_handreiking(tmp_path, woerden_raw):
+    """The written document (HTML) shows hostile buurt and practice names as text, not markup."""
+    if "blueprint" not in main.commands:
+        pytest.skip("no blueprint command")
+    raw = woerden_raw.copy()
+    raw.loc[0, "buurtnaam"] = HOSTILE
+    frame = fictional_practices()
+    frame.loc[0, "name"] = HOSTILE_PRACTICE
+    prac = tmp_path / "praktijken.csv"
+    frame.to_csv(prac, index=False)
+    config = write_config(tmp_path, {"data": {"buurten": str(gpkg(tmp_path, raw))}, "practices": {"path": str(prac)},
+                                     "areas": {"count": 1}})
+    result = run(["blueprint", config, "--format", "html", "--no-variants", "--time-limit", "10"])
+    assert result.exit_code == 0, result.output
+    pages = list((tmp_path / "outputs").rglob("*.html"))
+    assert any("alert" in page.read_text(encoding="utf-8") for page in pages), "the hostile names should appear (escaped)"
+    for page in pages:
+        html = page.read_text(encoding="utf-8")
+        assert HOSTILE not in html and "<script>alert" not in html, page
+        assert HOSTILE_PRACTICE not in html and "<img src=x" not in html, page
