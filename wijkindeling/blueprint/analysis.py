@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from ..config import Config
-from ..metrics import Scores, score
+from ..metrics import Scores, objective, score
 from ..optimise import Solution, solve
 from ..outputs import metrics_record
 from ..problem import Problem, build_problem
@@ -33,6 +33,7 @@ class Variant:
     term: str | None = None  # weight term changed (kind == "weight")
     factor: float | None = None
     moved: list[str] = field(default_factory=list)  # buurtcodes in another area than in the proposal (same K)
+    kept_start: bool = False  # no plan found; the proposal (the start plan) is reported unchanged
 
 
 @dataclass
@@ -54,10 +55,24 @@ class MunicipalityResult:
         return self.solution.labels
 
 
-def _solve(problem: Problem, cfg: Config, time_limit: float, threads: int | None) -> Solution:
+def _solve(problem: Problem, cfg: Config, time_limit: float, threads: int | None,
+           start: np.ndarray | None = None) -> Solution:
+    """``optimise.solve`` with the config's solver settings; ``start`` is a known valid plan to begin from."""
     s = cfg.solver
-    return solve(problem, time_limit=time_limit, backend=s.backend, seed=s.seed, gap=s.mip_gap,
-                 threads=threads or s.threads)
+    kw = dict(time_limit=time_limit, backend=s.backend, seed=s.seed, gap=s.mip_gap, threads=threads or s.threads)
+    if start is None:
+        return solve(problem, **kw)
+    if "start" in inspect.signature(solve).parameters:
+        return solve(problem, start=start, **kw)
+    from ..optimise import from_mip, solve_mip
+    from ..optimise.mip import canonical_labels
+
+    t0 = time.perf_counter()
+    sol = from_mip(solve_mip(problem, start=start, **kw))
+    if sol.found:
+        sol.labels = canonical_labels(problem, sol.labels)
+    sol.seconds = time.perf_counter() - t0
+    return sol
 
 
 def moved_buurten(problem: Problem, base: np.ndarray, other: np.ndarray) -> list[str]:
@@ -138,7 +153,13 @@ def sensitivity(cfg: Config, problem: Problem, proposal: Solution, time_limit: f
     weights = problem.weights.model_copy(update={term: getattr(problem.weights, term) * factor})
     heavier = replace(problem, weights=weights)
     base = proposal.labels if proposal.found else None
-    variants.append(_variant("weight", heavier, _solve(heavier, cfg, time_limit, threads), base, term=term, factor=factor))
+    # the proposal is a valid plan for the same K and bounds: start from it, and keep it when nothing better is found
+    sol = _solve(heavier, cfg, time_limit, threads, base)
+    kept = not sol.found and base is not None
+    if kept:
+        sol = Solution(base.copy(), "heuristic", objective(heavier, base), None, None, sol.seconds, sol.backend,
+                       message="no better plan than the proposal found within the time limit")
+    variants.append(_variant("weight", heavier, sol, base, term=term, factor=factor, kept_start=kept))
     return variants
 
 

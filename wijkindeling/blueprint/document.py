@@ -99,6 +99,7 @@ def variant_dict(v: Variant, time_limit: float, names: dict[str, str]) -> dict:
         "term": v.term,
         "factor": v.factor,
         "weight": None if v.term is None else getattr(v.problem.weights, v.term),
+        "kept_start": v.kept_start,
         "n_moved": len(v.moved),
         "moved_names": [names[c] for c in v.moved],
     }
@@ -116,7 +117,7 @@ def proposal_summary(result: MunicipalityResult) -> dict | None:
         "objective": rec["objective"], "max_dev": sc["max_population_deviation"], "identity_splits": sc["identity_splits"],
         "cut_km": sc["cut_boundary_km"], "own_share": sc["patients_in_own_area"], "valid": sc["valid"],
         "pop_min": min(pops), "pop_max": max(pops), "lo": rec["population_min"], "hi": rec["population_max"],
-        "term": None, "factor": None, "weight": None, "n_moved": 0, "moved_names": [],
+        "term": None, "factor": None, "weight": None, "kept_start": False, "n_moved": 0, "moved_names": [],
     }
 
 
