@@ -357,7 +357,8 @@ def interactive_map(problem: Problem, labels: np.ndarray, title: str = "", colou
 # ---------------------------------------------------------------- static map
 
 
-def static_figure(problem: Problem, labels: np.ndarray, title: str = "", colours: list[str] | None = None, ax=None):
+def static_figure(problem: Problem, labels: np.ndarray, title: str = "", colours: list[str] | None = None, ax=None,
+                  legend_below: bool = False):
     """Matplotlib figure of a plan: areas, labels with inhabitants, legend, scale bar, north arrow, source."""
     import matplotlib
 
@@ -397,7 +398,8 @@ def static_figure(problem: Problem, labels: np.ndarray, title: str = "", colours
                               label="Huisartsenpraktijk" + fict))
     ax.set_aspect("equal")
     ax.set_axis_off()
-    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False,
+    where = {"loc": "upper center", "bbox_to_anchor": (0.5, -0.07)} if legend_below else {"loc": "upper left", "bbox_to_anchor": (1.0, 1.0)}
+    ax.legend(handles=handles, **where, fontsize=8, frameon=False,
               title=f"Doel {nl_int(problem.target)} inw. ({nl_int(problem.lo)}–{nl_int(problem.hi)})", title_fontsize=8)
     scale_bar(ax)
     north_arrow(ax)
