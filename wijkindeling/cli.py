@@ -178,21 +178,23 @@ def propose(config: str, areas: int | None, scenario: str | None, time_limit: fl
 
 @main.command()
 @click.argument("config", type=click.Path(dir_okay=False))
-@click.option("--plan", "plan_path", required=True, type=click.Path(dir_okay=False), help="plan.csv (buurtcode,area).")
+@click.option("--plan", "plan_path", required=True, help="plan.csv (buurtcode,area), plan.gpkg, a polygon layer (.gpkg/.geojson/.shp) or cbs-wijken.")
+@click.option("--layer", default=None, help="Layer to read from a GeoPackage plan.")
+@click.option("--field", "field_name", default=None, help="Field with the area name in a polygon layer.")
 @click.option("--json", "as_json", is_flag=True, help="Print the metrics as JSON.")
 @user_errors
-def evaluate(config: str, plan_path: str, as_json: bool) -> None:
+def evaluate(config: str, plan_path: str, layer: str | None, field_name: str | None, as_json: bool) -> None:
     """Score an existing division (PLAN) with the same metrics as the optimiser."""
     import json
 
     from .outputs import metrics_record
-    from .plan import problem_for_plan, read_plan_csv
+    from .plan import CBS_WIJKEN, problem_for_plan, read_plan
 
     cfg = _load(config)
     problem = build_problem(cfg)
-    if not Path(plan_path).exists():
+    if plan_path.lower() not in CBS_WIJKEN and not Path(plan_path).exists():
         raise ConfigError(f"{plan_path}: file not found; give the path of a plan.csv with columns buurtcode,area.")
-    labels, names = read_plan_csv(Path(plan_path), problem)
+    labels, names = read_plan(plan_path, problem, layer, field_name)
     problem = problem_for_plan(problem, names)
     if as_json:
         click.echo(json.dumps(metrics_record(problem, labels, None, Path(plan_path).stem), indent=2, ensure_ascii=False))
@@ -206,6 +208,12 @@ from .blueprint.commands import blueprint_cmd, init_cmd, region_cmd  # noqa: E40
 main.add_command(blueprint_cmd)
 main.add_command(region_cmd)
 main.add_command(init_cmd)
+
+# Comparing and importing divisions (issue 4): compare, import.
+from .compare_commands import compare_cmd, import_cmd  # noqa: E402
+
+main.add_command(compare_cmd)
+main.add_command(import_cmd)
 
 if __name__ == "__main__":
     main()
