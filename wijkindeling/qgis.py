@@ -49,8 +49,13 @@ def _marker_symbol(name: str) -> str:
             f'<layer class="SimpleMarker" enabled="1" locked="0" pass="0">{_options(props)}</layer></symbol>')
 
 
-def _labeling(expression: str, size: float = 9, placement: int = 1) -> str:
-    """Simple labelling on an expression with a white buffer (placement 1: over the point/centroid)."""
+def _labeling(expression: str, size: float = 9, placement: int = 1, priority: int = 5, max_scale: int = 0) -> str:
+    """Simple labelling on an expression with a white buffer (placement 1: over the point/centroid).
+
+    ``max_scale`` > 0 shows the labels only when zoomed in beyond 1:max_scale (detail labels).
+    """
+    scale = (f'scaleVisibility="1" minimumScale="{max_scale}" maximumScale="1" scaleMin="1" scaleMax="{max_scale}"'
+             if max_scale else 'scaleVisibility="0"')
     return (
         '<labeling type="simple"><settings calloutType="simple">'
         f'<text-style fieldName={quoteattr(expression)} isExpression="1" fontSize="{size}" fontSizeUnit="Point" '
@@ -59,9 +64,9 @@ def _labeling(expression: str, size: float = 9, placement: int = 1) -> str:
         '<text-buffer bufferDraw="1" bufferSize="0.8" bufferSizeUnits="MM" bufferColor="255,255,255,255" '
         'bufferOpacity="0.85" bufferJoinStyle="128" bufferNoFill="1"/></text-style>'
         '<text-format wrapChar="" multilineAlign="1" autoWrapLength="0" plussign="0" formatNumbers="0"/>'
-        f'<placement placement="{placement}" dist="1" distUnits="MM" priority="8" fitInPolygonOnly="0" '
+        f'<placement placement="{placement}" dist="1" distUnits="MM" priority="{priority}" fitInPolygonOnly="0" '
         'centroidInside="1" centroidWhole="0" overrunDistance="0" repeatDistance="0"/>'
-        '<rendering drawLabels="1" obstacle="1" scaleVisibility="0" displayAll="0" upsidedownLabels="0" '
+        f'<rendering drawLabels="1" obstacle="1" {scale} displayAll="0" upsidedownLabels="0" '
         'labelPerPart="0" mergeLines="0" limitNumLabels="0" maxNumLabels="2000" minFeatureSize="0"/>'
         '</settings></labeling>'
     )
@@ -82,7 +87,7 @@ def areas_qml(names: list[str], colours: list[str], legend: list[str]) -> str:
     renderer = (f'<renderer-v2 type="categorizedSymbol" attr="area" forceraster="0" symbollevels="0" enableorderby="0">'
                 f"<categories>{cats}</categories><symbols>{symbols}</symbols></renderer-v2>")
     expression = "\"area\" || '\\n' || replace(format_number(\"population\", 0), ',', '.') || ' inw.'"
-    return _qml(renderer, _labeling(expression, 10))
+    return _qml(renderer, _labeling(expression, 10, priority=10))
 
 
 def buurten_qml() -> str:
@@ -90,13 +95,13 @@ def buurten_qml() -> str:
     renderer = ('<renderer-v2 type="singleSymbol" forceraster="0" symbollevels="0" enableorderby="0"><symbols>'
                 + _fill_symbol("0", "#ffffff", outline="#555555", width=0.26, style="no")
                 + "</symbols></renderer-v2>")
-    return _qml(renderer, _labeling('"buurtnaam"', 7))
+    return _qml(renderer, _labeling('"buurtnaam"', 7, priority=2, max_scale=25000))
 
 
 def practices_qml() -> str:
     renderer = ('<renderer-v2 type="singleSymbol" forceraster="0" symbollevels="0" enableorderby="0"><symbols>'
                 + _marker_symbol("0") + "</symbols></renderer-v2>")
-    return _qml(renderer, _labeling('"name"', 7, placement=6))
+    return _qml(renderer, _labeling('"name"', 7, placement=6, priority=3, max_scale=25000))
 
 
 def geometry_column(path: Path, layer: str) -> str:
@@ -109,7 +114,8 @@ def write_layer_styles(path: Path, styles: dict[str, str]) -> None:
     """Add the QGIS table ``layer_styles`` to a GeoPackage: ``styles`` maps layer name -> QML (default style)."""
     import pyogrio
 
-    now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0, tzinfo=None)
+    now = dt.datetime.now(dt.timezone.utc)
+    now = pd.Timestamp(now.replace(microsecond=(now.microsecond // 1000 or 1) * 1000))  # GPKG wants milliseconds
     rows = [{
         "f_table_catalog": "", "f_table_schema": "", "f_table_name": layer,
         "f_geometry_column": geometry_column(path, layer), "styleName": STYLE_NAME, "styleQML": qml,
