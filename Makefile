@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test install install-test clean bench system-deps
+.PHONY: demo test install install-test clean bench system-deps browser-deps
 
 # System libraries WeasyPrint needs for the PDF handreiking (pango), and poppler-utils (pdftoppm) to look
 # at its pages; installed with apt-get on Debian/Ubuntu when missing (run as root), skipped elsewhere.
@@ -33,7 +33,11 @@ install-test: $(VENV)/.installed-test
 demo: install
 	$(BIN)/wijkindeling propose configs/woerden.yaml --force
 
-test: system-deps install-test
+# Debian's chromium for the browser test of map.html (tests/test_browser.py); never a downloaded browser.
+browser-deps:
+	@bash tests/setup_browser.sh
+
+test: system-deps browser-deps install-test
 	$(BIN)/python -m pytest -q
 
 bench: install
