@@ -83,3 +83,20 @@ def test_cut_boundary_equals_perimeter_identity(woerden):
     perimeters = sum(geoms[labels == k].union_all().length for k in range(woerden.k))
     outer = geoms.union_all().length
     assert metrics.cut_boundary_km(woerden, labels) == pytest.approx((perimeters - outer) / 2 / 1000, rel=1e-6)
+
+
+def test_islands_are_not_relinked_through_a_barrier():
+    from shapely.geometry import box
+
+    from wijkindeling.graph import connect_islands, remove_pairs
+
+    row = gpd.GeoDataFrame(
+        {"buurtcode": ["A", "B", "C"], "buurtnaam": ["a", "b", "c"], "population": [1, 1, 1]},
+        geometry=[box(0, 0, 1, 1), box(1, 0, 2, 1), box(0, 1.5, 2, 2)],  # C lies 0.5 above A and B, touching neither
+        crs="EPSG:28992",
+    )
+    graph = adjacency_graph(row)
+    removed = remove_pairs(graph, [["A", "B"]])
+    added = connect_islands(graph, row, "connect_nearest", avoid=frozenset(frozenset(e) for e in removed))
+    assert not graph.has_edge("A", "B")  # the barrier stays
+    assert nx.is_connected(graph) and all(graph.edges[e]["synthetic"] for e in added)

@@ -40,7 +40,8 @@ def adjacency_graph(buurten: gpd.GeoDataFrame) -> nx.Graph:
     return graph
 
 
-def connect_islands(graph: nx.Graph, buurten: gpd.GeoDataFrame, mode: str, where: str = "config") -> list[tuple[str, str]]:
+def connect_islands(graph: nx.Graph, buurten: gpd.GeoDataFrame, mode: str, where: str = "config",
+                    avoid: frozenset[frozenset[str]] = frozenset()) -> list[tuple[str, str]]:
     """Link every component to its nearest other component (mode 'connect_nearest') or raise (mode 'error').
 
     Returns the synthetic edges added.
@@ -54,7 +55,8 @@ def connect_islands(graph: nx.Graph, buurten: gpd.GeoDataFrame, mode: str, where
             names = ", ".join(graph.nodes[c]["name"] for c in small[:5])
             raise GraphError(f"{where}: field 'data.islands' is 'error' and {names} touch no other buurt; set data.islands: connect_nearest or add a keep_together rule.")
         others = [c for c in graph.nodes if c not in set(small)]
-        best = min(((geom[a].distance(geom[b]), a, b) for a in small for b in others))
+        # Pairs in ``avoid`` (edges a barrier removed) are used only when nothing else can link the part.
+        best = min(((frozenset((a, b)) in avoid, geom[a].distance(geom[b]), a, b) for a in small for b in others))[1:]
         graph.add_edge(best[1], best[2], length=0.0, synthetic=True)
         added.append((best[1], best[2]))
     return added

@@ -174,7 +174,8 @@ def build_problem(cfg: Config) -> Problem:
         removed += osm.apply_barriers(cfg, buurten, graph, penalised, lines=lines)
     if cfg.barriers.mode == "penalise":
         penalised |= {tuple(sorted(p)) for p in cfg.barriers.pairs if graph.has_edge(*p)}
-    synthetic = connect_islands(graph, buurten, cfg.data.islands, cfg.origin("data.islands"))
+    synthetic = connect_islands(graph, buurten, cfg.data.islands, cfg.origin("data.islands"),
+                                avoid=frozenset(frozenset(e) for e in removed))
     problem = problem_from_parts(cfg, buurten, graph, practices, catch, removed, synthetic, penalised, where)
     problem.barrier_lines = lines
     return problem
