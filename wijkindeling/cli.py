@@ -144,10 +144,14 @@ def validate(config: str) -> None:
 @click.option("--seed", type=int, help="Random seed.")
 @click.option("--out", "out", type=click.Path(file_okay=False), help="Output base folder (default: output.dir).")
 @click.option("--force", is_flag=True, help="Overwrite an existing scenario folder.")
+@click.option("--alternatives", "n_alternatives", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Give N different good plans (best first) with their scores; plans 2..N go to alternatives/.")
 @user_errors
-def propose(config: str, areas: int | None, scenario: str | None, time_limit: float | None, seed: int | None, out: str | None, force: bool) -> None:
+def propose(config: str, areas: int | None, scenario: str | None, time_limit: float | None, seed: int | None, out: str | None,
+            force: bool, n_alternatives: int) -> None:
     """Propose a division of the municipality in CONFIG and write its outputs."""
-    from .optimise import solve
+    from .optimise import alternatives, solve
+    from .optimise.progress import RichProgress
     from .outputs import check_target, scenario_dir, stopped_by, write_run
 
     cfg = _load(config, areas, time_limit, seed)
@@ -157,8 +161,14 @@ def propose(config: str, areas: int | None, scenario: str | None, time_limit: fl
     check_target(target, force)  # also tidies what killed runs left behind
     click.echo(f"Optimising {problem.n} buurten into {problem.k} areas (time limit {cfg.solver.time_limit:g} s; "
                "Ctrl-C stops without writing)...", err=True)
-    sol = solve(problem, time_limit=cfg.solver.time_limit, backend=cfg.solver.backend, seed=cfg.solver.seed,
-                gap=cfg.solver.mip_gap, threads=cfg.solver.threads)
+    solver_args = dict(time_limit=cfg.solver.time_limit, backend=cfg.solver.backend, seed=cfg.solver.seed,
+                       gap=cfg.solver.mip_gap, threads=cfg.solver.threads)
+    with RichProgress() as progress:
+        if n_alternatives > 1:
+            plans = alternatives(problem, n_alternatives, progress=progress, **solver_args)
+        else:
+            plans = [solve(problem, progress=progress, **solver_args)]
+    sol = plans[0]
     if not sol.found:
         if sol.status == "no_solution" and not sol.message:
             click.echo(f"No plan: the solver found none within its time limit of {cfg.solver.time_limit:g} s; "
@@ -170,10 +180,93 @@ def propose(config: str, areas: int | None, scenario: str | None, time_limit: fl
                 "seed": cfg.solver.seed, "threads": cfg.solver.threads}
     write_run(problem, sol.labels, target, sol, scenario, force, solver_settings=settings)
     print_summary(problem, sol.labels, sol.status_text(), sol.seconds)
+    if n_alternatives > 1:
+        print_alternatives(problem, plans, target)
     if stopped_by(sol, cfg.solver.mip_gap) == "time_limit":
         click.echo("Note: the solver stopped at its time limit, so another run may return a different plan; "
                    "raise solver.time_limit or set solver.mip_gap for a reproducible result.")
     click.echo(f"Written to {target}")
+
+
+def print_alternatives(problem: Problem, plans: list, target: Path) -> None:
+    """Table of the alternative plans' scores; plans 2..N written to ``target/alternatives/plan-<i>.csv``."""
+    from .plan import write_plan_csv
+
+    table = Table(title=f"{len(plans)} different plans (best first)")
+    for col in ("plan", "objective", "status", "max dev", "bal", "catch", "ident", "compact", "moved", "file"):
+        table.add_column(col, justify="left" if col in ("plan", "status", "file") else "right", no_wrap=True)
+    folder = target / "alternatives"
+    for i, plan in enumerate(plans, start=1):
+        s = score(problem, plan.labels)
+        moved = int((plan.labels != plans[0].labels).sum())
+        file = "plan.csv"
+        if i > 1:
+            folder.mkdir(exist_ok=True)
+            write_plan_csv(problem, plan.labels, folder / f"plan-{i}.csv")
+            file = f"alternatives/plan-{i}.csv"
+        table.add_row(str(i), f"{s.objective:.3f}", plan.status_text(), f"{100 * s.max_population_deviation:.1f} %",
+                      f"{s.balance:.2f}", f"{s.catchment:.2f}", str(s.identity), f"{s.compactness:.2f}", str(moved), file)
+    console.print(table)
+
+
+def parse_range(text: str) -> list[int]:
+    """'4-8' or '4,6,8' or '5' -> list of K; a user error otherwise."""
+    try:
+        out: list[int] = []
+        for part in text.split(","):
+            if "-" in part:
+                a, b = part.split("-", 1)
+                out += list(range(int(a), int(b) + 1))
+            else:
+                out.append(int(part))
+    except ValueError:
+        raise click.BadParameter(f"'{text}' is not a range of area counts; write it like 4-8 or 4,6,8.") from None
+    if not out or min(out) < 1:
+        raise click.BadParameter(f"'{text}' must list area counts of at least 1, like 4-8.")
+    return sorted(set(out))
+
+
+@main.command()
+@click.argument("config", type=click.Path(dir_okay=False))
+@click.option("--areas", "-k", "areas", required=True, help="Area counts to try, e.g. 4-8 or 4,6,8.")
+@click.option("--tolerance", type=click.FloatRange(min=0.0, max=1.0), help="Size tolerance (default: areas.tolerance).")
+@click.option("--time-limit", type=click.FloatRange(min=0.1), help="Solver time limit per K in seconds.")
+@click.option("--seed", type=int, help="Random seed.")
+@user_errors
+def sweep(config: str, areas: str, tolerance: float | None, time_limit: float | None, seed: int | None) -> None:
+    """Tabulate the best plan for every number of areas in --areas (nothing is written)."""
+    from .optimise import sweep as run_sweep
+    from .optimise.progress import RichProgress
+
+    ks = parse_range(areas)
+    cfg = _load(config, None, time_limit, seed)
+    problem = build_problem(cfg)
+    tol = cfg.areas.tolerance if tolerance is None else tolerance
+    table = Table(title=f"{problem.meta.get('gemeente') or ''}: best plan per number of areas (±{100 * tol:g} %)")
+    for col in ("K", "size", "status", "objective", "max dev", "bal", "catch", "ident", "compact", "s"):
+        table.add_column(col, justify="left" if col == "status" else "right", no_wrap=True)
+    notes = []
+    for k in ks:
+        with RichProgress(label=f"K={k}") as progress:
+            rows = run_sweep(problem, [k], tolerance=tol, time_limit=cfg.solver.time_limit, backend=cfg.solver.backend,
+                             seed=cfg.solver.seed, gap=cfg.solver.mip_gap, threads=cfg.solver.threads, progress=progress)
+        if not rows:
+            notes.append(f"K={k}: more areas than the {problem.n} buurten")
+            continue
+        sol = rows[0].solution
+        other = problem.with_k(k, tol)
+        size = f"{fmt_int(other.lo)}–{fmt_int(other.hi)}"
+        if sol.found:
+            s = score(other, sol.labels)
+            table.add_row(str(k), size, sol.status_text(), f"{s.objective:.3f}", f"{100 * s.max_population_deviation:.1f} %",
+                          f"{s.balance:.2f}", f"{s.catchment:.2f}", str(s.identity), f"{s.compactness:.2f}", f"{sol.seconds:.1f}")
+        else:
+            table.add_row(str(k), size, sol.status_text(), "–", "–", "–", "–", "–", "–", f"{sol.seconds:.1f}")
+            if sol.message:
+                notes.append(f"K={k}: {sol.message}")
+    console.print(table)
+    for note in notes:
+        console.print(note)
 
 
 @main.command()

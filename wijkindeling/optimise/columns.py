@@ -57,40 +57,71 @@ def _neighbour_masks(problem: Problem) -> np.ndarray:
     return nbr
 
 
+def _or_tables(values: np.ndarray, n: int) -> list[np.ndarray]:
+    """Per byte of a mask: the OR (int64) of ``values`` over the set bits."""
+    tables = []
+    for i in range((n + 7) // 8):
+        t = np.zeros(256, dtype=np.int64)
+        for b in range(256):
+            for bit in range(8):
+                if (b >> bit) & 1 and 8 * i + bit < n:
+                    t[b] |= values[8 * i + bit]
+        tables.append(t)
+    return tables
+
+
+def _sum_tables(values: np.ndarray, n: int) -> list[np.ndarray]:
+    tables = []
+    for i in range((n + 7) // 8):
+        t = np.zeros(256, dtype=np.int64)
+        for b in range(256):
+            t[b] = sum(int(values[8 * i + bit]) for bit in range(8) if (b >> bit) & 1 and 8 * i + bit < n)
+        tables.append(t)
+    return tables
+
+
 def enumerate_masks(problem: Problem, max_sets: int = 3_000_000, deadline: float | None = None) -> np.ndarray:
     """All connected unit sets with population in [lo, hi], as bit masks.
 
-    Raises :class:`TooManyColumns` when more than ``max_sets`` partial sets would be generated
-    or the deadline (``time.perf_counter()`` value) passes.
+    Level by level (set size), each set grows by one neighbour above its lowest unit; duplicates
+    are removed with a hash table (pandas.unique). Raises :class:`TooManyColumns` when more than
+    ``max_sets`` sets would be generated or the deadline (``time.perf_counter()`` value) passes.
     """
+    import pandas as pd
+
     n = problem.n
     if n > MAX_BITS:
         raise TooManyColumns(f"{n} units is more than {MAX_BITS}")
     nbr = _neighbour_masks(problem)
     pop = problem.population.astype(np.int64)
+    or_t, sum_t = _or_tables(nbr, n), _sum_tables(pop, n)
     lo, hi = problem.lo, problem.hi
     bits = np.int64(1) << np.arange(n, dtype=np.int64)
     ok = pop <= hi
-    S, N, P = bits[ok], nbr[ok], pop[ok]
+    S = bits[ok]
     out, total = [], 0
     while len(S):
         total += len(S)
         if total > max_sets or (deadline is not None and time.perf_counter() > deadline):
             raise TooManyColumns(f"more than {max_sets} connected sets")
+        N = np.zeros(len(S), dtype=np.int64)
+        P = np.zeros(len(S), dtype=np.int64)
+        for i in range(len(or_t)):
+            byte = ((S >> (8 * i)) & 255).astype(np.intp)
+            N |= or_t[i][byte]
+            P += sum_t[i][byte]
         out.append(S[P >= lo - 1e-9])
-        grow_s, grow_n, grow_p = [], [], []
+        low = S & -S
+        A = N & ~S & ~(low + low - 1)  # grow only by neighbours above the set's lowest unit (its root)
+        room = hi - P
+        grow = []
         for v in range(n):
-            m = (((N >> v) & 1) == 1) & (P + pop[v] <= hi)
-            if not m.any():
-                continue
-            s2 = S[m] | bits[v]
-            grow_s.append(s2)
-            grow_n.append((N[m] | nbr[v]) & ~s2)
-            grow_p.append(P[m] + pop[v])
-        if not grow_s:
+            m = (((A >> v) & 1) == 1) & (pop[v] <= room)
+            if m.any():
+                grow.append(S[m] | bits[v])
+        if not grow:
             break
-        S, idx = np.unique(np.concatenate(grow_s), return_index=True)
-        N, P = np.concatenate(grow_n)[idx], np.concatenate(grow_p)[idx]
+        S = pd.unique(np.concatenate(grow))
     return np.concatenate(out) if out else np.zeros(0, dtype=np.int64)
 
 
@@ -330,7 +361,8 @@ def solve_columns(problem: Problem, cols: Columns, time_limit: float = 60.0, thr
     C = len(member)
     if C == 0:
         return SPResult(None, "infeasible", None, None, time.perf_counter() - t0, 0)
-    h = new_highs(time_limit, threads, seed, gap, progress)
+    # One thread: the models are small, and HiGHS with 2 threads was seen to stall on them (60 s vs 3 s).
+    h = new_highs(time_limit, 1, seed, gap, progress)
     inf = highspy.kHighsInf
     rows_u, cols_u = np.nonzero(member.T)  # row-major over units: (unit, column)
     n_rows = n + 1 + len(forbid)
