@@ -203,3 +203,29 @@ def test_uses_optimiser_sweep_and_alternatives_when_present(tmp_path, monkeypatc
     alt = w.results[0].variants[0]
     assert alt.moved and alt.k == 2
     assert f"alternative ({len(alt.moved)} buurten differ)" in w.files["html"].read_text(encoding="utf-8")
+
+
+def test_cli_blueprint_writes_requested_formats(tmp_path):
+    res = CliRunner().invoke(main, ["blueprint", str(CONFIGS / "montfoort.yaml"), "--format", "html,docx", "--no-variants",
+                                    "--time-limit", "30", "--out", str(tmp_path)])
+    assert res.exit_code == 0, res.output
+    folder = tmp_path / "montfoort" / "handreiking"
+    assert sorted(p.name for p in folder.glob("handreiking.*")) == ["handreiking.docx", "handreiking.html"]
+    again = CliRunner().invoke(main, ["blueprint", str(CONFIGS / "montfoort.yaml"), "--out", str(tmp_path)])
+    assert again.exit_code == 2 and "--force" in again.output
+
+
+def test_no_plan_found_gives_wijken_map_and_honest_text(tmp_path, monkeypatch):
+    """When the optimiser finds nothing, the chapter still has a map (CBS wijken) and says why there is no table."""
+    from wijkindeling.blueprint import analysis
+    from wijkindeling.optimise import Solution
+
+    monkeypatch.setattr(analysis, "solve", lambda problem, **kw: Solution(None, "no_solution", None, None, None,
+                                                                          kw["time_limit"], "highs"))
+    w = write_blueprint(load_config(CONFIGS / "lopik.yaml"), "nl", ["html"], force=True, time_limit=7,
+                        with_variants=False, out=tmp_path)
+    tree = lhtml.document_fromstring(w.files["html"].read_text(encoding="utf-8"))
+    chap = tree.xpath("//section[@id='gemeente-1']")[0]
+    assert chap.xpath(".//img[starts-with(@src,'data:image/png;base64,')]") and not chap.xpath(".//table[@class='areas']")
+    assert "geen plan gevonden binnen de tijdslimiet van 7 s" in chap.text_content()
+    assert (w.folder / "voorstel" / "wijken.png").exists() and not (w.folder / "voorstel" / "metrics.json").exists()

@@ -8,9 +8,9 @@ municipality's areas with the same colours.
 from __future__ import annotations
 
 import base64
-from dataclasses import replace
 from pathlib import Path
 
+import geopandas as gpd
 import numpy as np
 
 from ..maps import area_colour, static_map
@@ -28,12 +28,28 @@ def proposal_map(problem: Problem, labels: np.ndarray, path: Path, title: str) -
     return path
 
 
-def wijken_map(problem: Problem, path: Path, title: str) -> Path:
-    """The municipality's CBS wijken as areas (the starting picture when no plan was found)."""
-    wijken = list(dict.fromkeys(problem.buurten["wijknaam"].astype(str)))
-    labels = np.array([wijken.index(str(w)) for w in problem.buurten["wijknaam"]])
-    as_plan = replace(problem.with_k(len(wijken)), area_names=wijken, locks={})
-    static_map(as_plan, labels, path, title)
+def wijken_map(problem: Problem, path: Path, title: str, source: str) -> Path:
+    """The municipality's CBS wijken with their inhabitants (the starting picture when no plan was found)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    b = problem.buurten
+    fig, ax = plt.subplots(figsize=(8.5, 8.5), dpi=120)
+    for k, (name, rows) in enumerate(b.groupby("wijknaam", sort=True)):
+        shape = rows.geometry.union_all()
+        gpd.GeoSeries([shape]).plot(ax=ax, color=area_colour(k), alpha=0.7, edgecolor="#111", linewidth=1.4)
+        pt = shape.representative_point()
+        ax.annotate(f"{name}\n{int(rows['population'].sum()):,}".replace(",", "."), (pt.x, pt.y), ha="center", va="center",
+                    fontsize=7, bbox={"boxstyle": "round,pad=0.2", "fc": "white", "alpha": 0.8, "lw": 0})
+    b.boundary.plot(ax=ax, color="#555", linewidth=0.3)
+    ax.text(0.01, 0.01, source, transform=ax.transAxes, fontsize=7, color="#333")
+    ax.set_title(title, fontsize=11)
+    ax.set_axis_off()
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
     return path
 
 
@@ -42,7 +58,6 @@ def region_map(parts: list[tuple[Problem, np.ndarray | None, str]], path: Path, 
     import matplotlib
 
     matplotlib.use("Agg")
-    import geopandas as gpd
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(8.5, 8.5), dpi=120)
