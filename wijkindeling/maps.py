@@ -302,7 +302,8 @@ def _add_area_labels(fmap: folium.Map, problem: Problem, labels: np.ndarray) -> 
         text = f"{_esc(row.area)}<br>{nl_int(row.population)} inw."
         folium.Marker([pt.y, pt.x], icon=folium.DivIcon(html=f'<div class="wk-label">{text}</div>',
                                                         icon_size=(140, 32), icon_anchor=(70, 16),
-                                                        class_name="wk-label-icon")).add_to(group)
+                                                        class_name="wk-label-icon"),
+                      interactive=False, keyboard=False).add_to(group)
     group.add_to(fmap)
 
 
