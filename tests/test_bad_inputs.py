@@ -628,6 +628,9 @@ COMMAND_CASES = {
     "blueprint": lambda t: ["blueprint", broken_config(t), "--format", "html", "--no-variants", "--out", t / "outputs"],
     "region": lambda t: ["region", broken_config(t), "--format", "html", "--no-variants", "--out", t / "outputs"],
     "init": lambda t: ["init", "GM9999", "--out", t / "outputs" / "nieuw.yaml", "--region", CONFIGS / "regio-utrecht-noordwest.yaml"],
+    "compare": lambda t: ["compare", broken_config(t), t / "a.csv", t / "b.csv", "--no-png", "--out", t / "outputs"],
+    "import": lambda t: ["import", broken_config(t), t / "a.csv", "--scenario", "x", "--out", t / "outputs"],
+    "sweep": lambda t: ["sweep", broken_config(t), "--areas", "2-3", "--time-limit", "1"],
 }
 
 
@@ -644,11 +647,34 @@ def test_every_command_answers_bad_input_in_one_sentence(tmp_path, command):
     refused(tmp_path, COMMAND_CASES[command](tmp_path), needle)
 
 
-def test_evaluate_with_empty_plan_file(tmp_path):
-    """The empty plan file the issue names (for compare too, once it exists: see COMMAND_CASES)."""
-    plan = tmp_path / "leeg.csv"
-    plan.write_bytes(b"")
-    refused(tmp_path, ["evaluate", write_config(tmp_path, {}), "--plan", plan], "leeg.csv", "empty")
+def complete_plan(tmp_path: Path, codes: list[str]) -> Path:
+    plan = tmp_path / "goed.csv"
+    plan.write_text("buurtcode,area\n" + "".join(f"{c},{'A' if i < 15 else 'B'}\n" for i, c in enumerate(codes)), encoding="utf-8")
+    return plan
+
+
+@pytest.mark.parametrize("command", ["evaluate", "compare", "import"])
+def test_empty_plan_file(tmp_path, woerden, command):
+    """An empty plan file (the issue names compare) is refused by every command that reads plans."""
+    if command not in main.commands:
+        pytest.skip(f"{command} is not a command (yet)")
+    empty = tmp_path / "leeg.csv"
+    empty.write_bytes(b"")
+    config = write_config(tmp_path, {})
+    args = {
+        "evaluate": ["evaluate", config, "--plan", empty],
+        "compare": ["compare", config, complete_plan(tmp_path, woerden.codes), empty, "--no-png", "--out", tmp_path / "outputs"],
+        "import": ["import", config, empty, "--scenario", "leeg", "--out", tmp_path / "outputs"],
+    }[command]
+    refused(tmp_path, args, "leeg.csv", "empty")
+
+
+def test_import_plan_with_unknown_buurtcode(tmp_path, woerden):
+    if "import" not in main.commands:
+        pytest.skip("no import command")
+    plan = complete_plan(tmp_path, woerden.codes)
+    plan.write_text(plan.read_text() + "BU99999999,A\n")
+    refused(tmp_path, ["import", write_config(tmp_path, {}), plan, "--scenario", "x", "--out", tmp_path / "outputs"], "BU99999999")
 
 
 # --------------------------------------------------------------------------- security
