@@ -197,7 +197,7 @@ def test_uses_optimiser_sweep_and_alternatives_when_present(tmp_path, monkeypatc
     monkeypatch.setattr(optimise, "alternatives", alternatives, raising=False)
     w = write_blueprint(load_config(CONFIGS / "montfoort.yaml"), "en", ["html"], force=True, time_limit=30,
                         variant_time_limit=20, threads=1, out=tmp_path)
-    assert calls == {"sweep": [1, 3], "alternatives": 2}
+    assert calls == {"sweep": [1, 3], "alternatives": 3}
     kinds = [v.kind for v in w.results[0].variants]
     assert kinds == ["alternative", "k", "k", "weight"]
     alt = w.results[0].variants[0]

@@ -57,22 +57,12 @@ class MunicipalityResult:
 
 def _solve(problem: Problem, cfg: Config, time_limit: float, threads: int | None,
            start: np.ndarray | None = None) -> Solution:
-    """``optimise.solve`` with the config's solver settings; ``start`` is a known valid plan to begin from."""
+    """``optimise.solve`` with the config's solver settings (and a known valid plan to start from, if it takes one)."""
     s = cfg.solver
     kw = dict(time_limit=time_limit, backend=s.backend, seed=s.seed, gap=s.mip_gap, threads=threads or s.threads)
-    if start is None:
-        return solve(problem, **kw)
-    if "start" in inspect.signature(solve).parameters:
-        return solve(problem, start=start, **kw)
-    from ..optimise import from_mip, solve_mip
-    from ..optimise.mip import canonical_labels
-
-    t0 = time.perf_counter()
-    sol = from_mip(solve_mip(problem, start=start, **kw))
-    if sol.found:
-        sol.labels = canonical_labels(problem, sol.labels)
-    sol.seconds = time.perf_counter() - t0
-    return sol
+    if start is not None and "start" in inspect.signature(solve).parameters:
+        kw["start"] = start
+    return solve(problem, **kw)
 
 
 def moved_buurten(problem: Problem, base: np.ndarray, other: np.ndarray) -> list[str]:
@@ -124,8 +114,12 @@ def per_k(cfg: Config, problem: Problem, ks: list[int], time_limit: float, threa
     sweep = _optimiser("sweep")
     if sweep is not None:
         found = _call(sweep, problem, ks, cfg=cfg, time_limit=time_limit, threads=threads)
-        sols = [found[k] for k in ks] if isinstance(found, dict) else list(found)
-        return [_variant("k", problem.with_k(k, tol), _as_solution(sol), None) for k, sol in zip(ks, sols)]
+        if isinstance(found, dict):
+            pairs = [(k, found[k]) for k in ks]
+        else:  # rows with .k and .solution (optimise.SweepRow), or solutions in the order of ks
+            rows = list(found)
+            pairs = [(getattr(r, "k", k), r) for k, r in zip(ks, rows)]
+        return [_variant("k", problem.with_k(k, tol), _as_solution(sol), None) for k, sol in pairs]
     out = []
     for k in ks:
         other = problem.with_k(k, tol)
@@ -139,9 +133,10 @@ def alternatives(cfg: Config, problem: Problem, proposal: Solution, n: int, time
     func = _optimiser("alternatives")
     if func is None or not proposal.found or n <= 0:
         return []
-    sols = [_as_solution(s) for s in _call(func, problem, n, cfg=cfg, time_limit=time_limit, threads=threads)]
-    return [_variant("alternative", problem, s, proposal.labels) for s in sols
-            if s.found and not np.array_equal(s.labels, proposal.labels)]
+    # optimise.alternatives returns the best plan first; ask for one more and drop plans equal to the proposal
+    sols = [_as_solution(s) for s in _call(func, problem, n + 1, cfg=cfg, time_limit=time_limit, threads=threads)]
+    variants = [_variant("alternative", problem, s, proposal.labels) for s in sols if s.found]
+    return [v for v in variants if v.moved][:n]
 
 
 def sensitivity(cfg: Config, problem: Problem, proposal: Solution, time_limit: float,
