@@ -278,7 +278,7 @@ def _legend_html(problem: Problem, labels: np.ndarray, title: str, colours: list
     if not s.valid:
         notes.append('<span style="color:#B00020"><b>Breekt harde regels:</b> ' + _esc("; ".join(s.violations)) + "</span>")
     return (
-        '<style>#wk-legend{position:fixed;bottom:24px;left:12px;z-index:9999;background:#fff;padding:8px 10px;'
+        '<style>#wk-legend{position:fixed;bottom:24px;right:12px;z-index:9999;background:#fff;padding:8px 10px;'
         'border:1px solid #777;border-radius:4px;font:12px/1.35 sans-serif;max-height:55vh;max-width:330px;overflow:auto}'
         '#wk-legend table{border-collapse:collapse}#wk-legend td{padding:1px 4px}'
         '.wk-swatch{display:inline-block;width:14px;height:14px;border:1px solid #333;vertical-align:middle}'
@@ -312,7 +312,8 @@ def interactive_map(problem: Problem, labels: np.ndarray, title: str = "", colou
     labels = np.asarray(labels, dtype=int)
     colours = colours or area_colours(problem.k)
     minx, miny, maxx, maxy = problem.buurten.to_crs(WGS84).total_bounds
-    fmap = folium.Map(location=[(miny + maxy) / 2, (minx + maxx) / 2], tiles=None, zoom_start=12, control_scale=False)
+    fmap = folium.Map(location=[(miny + maxy) / 2, (minx + maxx) / 2], tiles=None, zoom_start=12, control_scale=False,
+                      zoom_snap=0.25)
     make_offline(fmap)
     MetricScale().add_to(fmap)
     fmap.fit_bounds([[miny, minx], [maxy, maxx]])
