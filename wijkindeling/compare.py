@@ -44,25 +44,26 @@ class ScoreRow:
     label: str
     better: str | None  # "low", "high" or None (no winner)
     unit: str = ""
+    label_en: str = ""
 
 
 # Every row's value is read from Scores / area_table by ``row_value``.
 SCORE_ROWS = [
-    ScoreRow("k", "Aantal gebieden", None),
-    ScoreRow("valid", "Voldoet aan alle harde regels", "high"),
-    ScoreRow("n_violations", "Aantal overtredingen", "low"),
-    ScoreRow("objective", "Doelfunctie (gewogen, lager is beter)", "low", "punten"),
-    ScoreRow("balance", "Term balans", "low", "punten"),
-    ScoreRow("catchment", "Term praktijkpopulaties", "low", "punten"),
-    ScoreRow("identity", "Term identiteit (extra stukken)", "low", "punten"),
-    ScoreRow("compactness", "Term compactheid", "low", "punten"),
-    ScoreRow("max_population_deviation", "Grootste afwijking van doelgrootte", "low", "%"),
-    ScoreRow("min_population", "Kleinste gebied", None, "inwoners"),
-    ScoreRow("max_population", "Grootste gebied", None, "inwoners"),
-    ScoreRow("patients_in_own_area", "Patiënten in eigen gebied", "high", "%"),
-    ScoreRow("identity_splits", "Gesplitste identiteitsgroepen (extra stukken)", "low"),
-    ScoreRow("cut_boundary_km", "Grenslengte tussen gebieden", "low", "km"),
-    ScoreRow("cut_edges", "Doorgesneden buurtgrenzen", "low"),
+    ScoreRow("k", "Aantal gebieden", None, "", "areas"),
+    ScoreRow("valid", "Voldoet aan alle harde regels", "high", "", "meets every hard rule"),
+    ScoreRow("n_violations", "Aantal overtredingen", "low", "", "violations"),
+    ScoreRow("objective", "Doelfunctie (gewogen, lager is beter)", "low", "punten", "objective (weighted, lower is better)"),
+    ScoreRow("balance", "Term balans", "low", "punten", "balance term"),
+    ScoreRow("catchment", "Term praktijkpopulaties", "low", "punten", "catchment term"),
+    ScoreRow("identity", "Term identiteit (extra stukken)", "low", "punten", "identity term"),
+    ScoreRow("compactness", "Term compactheid", "low", "punten", "compactness term"),
+    ScoreRow("max_population_deviation", "Grootste afwijking van doelgrootte", "low", "fractie", "max deviation from target"),
+    ScoreRow("min_population", "Kleinste gebied", None, "inwoners", "smallest area (inhabitants)"),
+    ScoreRow("max_population", "Grootste gebied", None, "inwoners", "largest area (inhabitants)"),
+    ScoreRow("patients_in_own_area", "Patiënten in eigen gebied", "high", "fractie", "patients in own area"),
+    ScoreRow("identity_splits", "Gesplitste identiteitsgroepen (extra stukken)", "low", "", "identity splits"),
+    ScoreRow("cut_boundary_km", "Grenslengte tussen gebieden", "low", "km", "cut boundary (km)"),
+    ScoreRow("cut_edges", "Doorgesneden buurtgrenzen", "low", "", "cut buurt boundaries"),
 ]
 
 
@@ -196,14 +197,24 @@ def compare(entries: list[PlanEntry]) -> Comparison:
     rows = []
     for r in SCORE_ROWS:
         values = [row_value(e, r.key) for e in entries]
-        rows.append({"key": r.key, "label": r.label, "unit": r.unit, "better": r.better or "",
+        rows.append({"key": r.key, "label": r.label, "label_en": r.label_en, "unit": r.unit, "better": r.better or "",
                      "values": values, "winner": winners(values, r.better, names)})
     changes = [c for e in entries[1:] for c in changed_buurten(entries[0], e)]
     return Comparison(entries, rows, changes)
 
 
-def format_value(key: str, value) -> str:
-    """A table cell in Dutch notation (the raw value is in compare.csv)."""
+def format_value(key: str, value, lang: str = "nl") -> str:
+    """A table cell in Dutch (or English) notation; the raw value is in compare.csv."""
+    if lang == "en":
+        if value is None:
+            return "n/a"
+        if isinstance(value, (bool, np.bool_)):
+            return "yes" if value else "no"
+        if key in ("max_population_deviation", "patients_in_own_area"):
+            return f"{100 * value:.1f} %"
+        if isinstance(value, (int, np.integer)):
+            return f"{int(value):,}"
+        return f"{value:.2f}"
     from .maps import nl_int
 
     if value is None:

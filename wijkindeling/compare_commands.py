@@ -61,7 +61,8 @@ def print_comparison(comp) -> None:
         table.add_column(n, justify="right")
     table.add_column("best")
     for r in comp.rows:
-        table.add_row(r["label"], *[format_value(r["key"], v) for v in r["values"]], r["winner"])
+        table.add_row(r["label_en"], *[format_value(r["key"], v, "en") for v in r["values"]],
+                      "tie" if r["winner"] == "gelijk" else r["winner"])
     console.print(table)
     for e in comp.entries:
         if e.scores.violations:
