@@ -202,7 +202,7 @@ def test_uses_optimiser_sweep_and_alternatives_when_present(tmp_path, monkeypatc
     assert kinds == ["alternative", "k", "k", "weight"]
     alt = w.results[0].variants[0]
     assert alt.moved and alt.k == 2
-    assert f"alternative ({len(alt.moved)} buurten differ)" in w.files["html"].read_text(encoding="utf-8")
+    assert f"alternative ({len(alt.moved)} buurt" in w.files["html"].read_text(encoding="utf-8")
 
 
 def test_cli_blueprint_writes_requested_formats(tmp_path):
