@@ -35,6 +35,7 @@ class _Writer:
         sec.left_margin = sec.right_margin = Cm(2.0)
         self._set_header(sec, default_header)
         self.first_block = True
+        self.pending_default = False
 
     @property
     def text_width(self):
@@ -92,6 +93,11 @@ class _Writer:
         tag = el.tag if isinstance(el.tag, str) else ""
         if not tag or tag in SKIP or "no-docx" in (el.get("class") or "").split():
             return
+        if self.pending_default:  # a chapter with its own header ended: next content gets the default header
+            self.pending_default = False
+            if el.get("data-header") is None:
+                self.new_section(self.default_header)
+                self.first_block = True
         if el.get("data-pagebreak") is not None and el.get("data-header") is None and not self.first_block:
             self.doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
         if tag in ("h1", "h2", "h3", "h4"):
@@ -119,8 +125,7 @@ class _Writer:
             self.new_section(el.get("data-header"))
             self.first_block = True
             self.children(el)
-            self.new_section(self.default_header)
-            self.first_block = True
+            self.pending_default = True
             return
         else:
             self.children(el)
