@@ -114,20 +114,38 @@ def component_causes(problem: Problem) -> list[str]:
     return out
 
 
+def forced_remainder(pop: float, lo: float, hi: float) -> float:
+    """Inhabitants of a part that cannot go into areas of its own (at least; connectivity ignored)."""
+    m_max = int(pop // lo) if lo > 0 else 0
+    return max(0.0, pop - m_max * hi) if lo > 0 else 0.0
+
+
 def choke_causes(problem: Problem) -> list[str]:
-    """Parts that hang on one buurt (an articulation point) and cannot be completed into areas."""
+    """Parts hanging on one buurt (an articulation point) whose leftovers overfill that buurt's area.
+
+    Every part behind articulation buurt v either forms whole areas of its own or sends its rest
+    into v's area; the least possible rest of each part, plus v, must fit one area.
+    """
     out = []
     g = problem.graph
     lo, hi = problem.lo, problem.hi
     for v in sorted(nx.articulation_points(g)):
         rest = g.subgraph([u for u in g if u != v])
-        pv = problem.population[v]
+        pv = float(problem.population[v])
+        parts = []
         for comp in nx.connected_components(rest):
-            pop = problem.population[list(comp)].sum()
-            # Areas wholly inside the part, plus a remainder that must share v's area.
-            if not _fits_some(pop, lo, hi, extra=max(0.0, hi - pv)):
-                out.append(f"{_names(problem, comp)} ({_n(pop)} inhabitants together) can only be reached through "
-                           f"{problem.names[v]} ({_n(pv)}), and no split into areas of {_n(lo)}–{_n(hi)} fits")
+            pop = float(problem.population[list(comp)].sum())
+            need = forced_remainder(pop, lo, hi)
+            if need > 0:
+                parts.append((need, pop, comp))
+        forced = sum(p[0] for p in parts)
+        if pv + forced > hi + 1e-9:
+            units = [u for _, _, comp in parts for u in comp]
+            what = (f"the part {_names(problem, units)} ({_n(sum(p[1] for p in parts))} inhabitants)" if len(parts) == 1
+                    else f"{len(parts)} parts ({_names(problem, units)}; {_n(sum(p[1] for p in parts))} inhabitants)")
+            out.append(f"{what} can only be reached through {problem.names[v]} ({_n(pv)}) and cannot all form areas of "
+                       f"their own, so {problem.names[v]}'s area would need at least {_n(pv + forced)} inhabitants, "
+                       f"above the maximum of {_n(hi)}")
     return out
 
 
@@ -148,10 +166,15 @@ def _try(problem: Problem, time_limit: float, seed: int):
     return solve(problem, time_limit=time_limit, seed=seed, threads=1, explain=False, exact=problem.n <= 62)
 
 
-def _feasible(problem: Problem, time_limit: float, seed: int):
+def _feasible(problem: Problem, time_limit: float, seed: int, proofs: list | None = None):
+    """The verifying solution, or None; ``proofs`` collects whether each failure was proven infeasible."""
     if quick_causes(problem):
+        if proofs is not None:
+            proofs.append(True)
         return None
     sol = _try(problem, time_limit, seed)
+    if not sol.found and proofs is not None:
+        proofs.append(sol.status == "infeasible")
     return sol if sol.found else None
 
 
@@ -166,16 +189,18 @@ def tolerance_suggestion(problem: Problem, time_limit: float, seed: int, max_tol
         return None
     found = (hi_pct, sol_hi)
     a, b = lo_pct, hi_pct  # feasibility is monotone in the tolerance: bisect on whole percents
+    proofs: list[bool] = []
     while a < b:
         mid = (a + b) // 2
-        sol = _feasible(problem.with_k(problem.k, mid / 100), time_limit, seed)
+        sol = _feasible(problem.with_k(problem.k, mid / 100), time_limit, seed, proofs)
         if sol is not None:
             found, b = (mid, sol), mid
         else:
             a = mid + 1
     pct, sol = found
     p = problem.with_k(problem.k, pct / 100)
-    return Suggestion(f"{problem.k} areas fit from ±{pct} % ({_n(p.lo)}–{_n(p.hi)} inhabitants)", problem.k, pct / 100,
+    word = "from" if all(proofs) else "at"  # "from" only when every smaller tolerance tried was proven infeasible
+    return Suggestion(f"{problem.k} areas fit {word} ±{pct} % ({_n(p.lo)}–{_n(p.hi)} inhabitants)", problem.k, pct / 100,
                       sol.objective, sol.status, True, p)
 
 

@@ -118,10 +118,12 @@ def _fits(pop: float, k: int, lo: float, hi: float) -> bool:
 
 
 def _bisect(blocks: Blocks, nodes: list[int], k: int, lo: float, hi: float, rng: np.random.Generator,
-            tries: int) -> tuple[list[int], list[int], int] | None:
+            tries: int, deadline: float = float("inf")) -> tuple[list[int], list[int], int] | None:
     """Cut a random spanning tree of ``nodes`` into two sides fitting k1 and k - k1 areas."""
     total = blocks.pop[nodes].sum()
     for _ in range(tries):
+        if time.perf_counter() > deadline:
+            return None
         tree = _random_tree(blocks.graph, nodes, rng)
         if tree is None:
             return None
@@ -155,17 +157,17 @@ def _bisect(blocks: Blocks, nodes: list[int], k: int, lo: float, hi: float, rng:
 
 
 def split(blocks: Blocks, nodes: list[int], k: int, lo: float, hi: float, rng: np.random.Generator,
-          tries: int = 60) -> list[list[int]] | None:
+          tries: int = 60, deadline: float = float("inf")) -> list[list[int]] | None:
     """Recursive bisection of ``nodes`` into ``k`` connected parts within [lo, hi]; None if it fails."""
     if k == 1:
         return [nodes] if _fits(blocks.pop[nodes].sum(), 1, lo, hi) else None
     for _ in range(4):
-        cut = _bisect(blocks, nodes, k, lo, hi, rng, tries)
+        cut = _bisect(blocks, nodes, k, lo, hi, rng, tries, deadline)
         if cut is None:
             return None
         a, b, k1 = cut
-        pa = split(blocks, a, k1, lo, hi, rng, tries)
-        pb = split(blocks, b, k - k1, lo, hi, rng, tries) if pa is not None else None
+        pa = split(blocks, a, k1, lo, hi, rng, tries, deadline)
+        pb = split(blocks, b, k - k1, lo, hi, rng, tries, deadline) if pa is not None else None
         if pa is not None and pb is not None:
             return pa + pb
     return None
@@ -217,6 +219,64 @@ class LocalSearch:
             improved = self._moves(part, pops, costs, deadline)
             if time.perf_counter() < deadline:
                 improved = self._merge_split(part, pops, costs, deadline, merge_tries) or improved
+        out = np.empty(self.p.n, dtype=int)
+        for k, s in part.items():
+            out[self.units(s)] = k
+        return out
+
+    def repair(self, labels: np.ndarray, deadline: float) -> np.ndarray | None:
+        """Move blocks / re-split pairs until every area is within [lo, hi]; None if that fails."""
+        bl, lo, hi = self.bl, self.p.lo, self.p.hi
+        part = {k: set() for k in range(self.p.k)}
+        for b, m in enumerate(bl.members):
+            part[int(labels[m[0]])].add(b)
+        pops = {k: bl.pop[list(s)].sum() for k, s in part.items()}
+
+        def viol(x: float) -> float:
+            return max(0.0, x - hi) + max(0.0, lo - x)
+
+        while sum(viol(p) for p in pops.values()) > 1e-9 and time.perf_counter() < deadline:
+            where = {b: k for k, s in part.items() for b in s}
+            moved = False
+            for b in self.rng.permutation(len(bl.members)).tolist():
+                a = where[b]
+                if b in bl.lock or len(part[a]) == 1:
+                    continue
+                pb = bl.pop[b]
+                for t in sorted({where[v] for v in bl.graph[b]} - {a}):
+                    dv = viol(pops[a] - pb) + viol(pops[t] + pb) - viol(pops[a]) - viol(pops[t])
+                    if dv < -1e-9 and self._ok_apart(part[t] | {b}) and nx.is_connected(bl.graph.subgraph(part[a] - {b})):
+                        part[a].discard(b)
+                        part[t].add(b)
+                        pops[a] -= pb
+                        pops[t] += pb
+                        where[b] = t
+                        moved = True
+                        break
+            if moved:
+                continue
+            pairs = sorted({tuple(sorted((where[u], where[v]))) for u, v in bl.graph.edges if where[u] != where[v]})
+            for i in self.rng.permutation(len(pairs)).tolist():
+                a, b = pairs[i]
+                if viol(pops[a]) + viol(pops[b]) <= 0 or not _fits(pops[a] + pops[b], 2, lo, hi):
+                    continue
+                cut = _bisect(bl, sorted(part[a] | part[b]), 2, lo, hi, self.rng, 30, deadline)
+                if cut is None:
+                    continue
+                s1, s2 = set(cut[0]), set(cut[1])
+                if any(bl.lock.get(x, a) != a for x in s1) or any(bl.lock.get(x, b) != b for x in s2):
+                    s1, s2 = s2, s1
+                if any(bl.lock.get(x, a) != a for x in s1) or any(bl.lock.get(x, b) != b for x in s2):
+                    continue
+                if self._ok_apart(s1) and self._ok_apart(s2):
+                    part[a], part[b] = s1, s2
+                    pops[a], pops[b] = bl.pop[list(s1)].sum(), bl.pop[list(s2)].sum()
+                    moved = True
+                    break
+            if not moved:
+                return None
+        if sum(viol(p) for p in pops.values()) > 1e-9:
+            return None
         out = np.empty(self.p.n, dtype=int)
         for k, s in part.items():
             out[self.units(s)] = k
@@ -320,8 +380,7 @@ def heuristic(problem: Problem, time_limit: float = 10.0, seed: int = 1, restart
     done = 0
     fails = 0
     while done < restarts and time.perf_counter() < deadline:
-        parts = split(blocks, nodes, problem.k, problem.lo, problem.hi, rng)
-        labels = assign_areas(problem, blocks, parts) if parts is not None else None
+        labels = construct(problem, blocks, nodes, ls, rng, deadline, strict_first=fails < restarts)
         if labels is None or metrics.violations(problem, labels):
             fails += 1
             if fails >= 3 * restarts and not pool:
@@ -343,6 +402,25 @@ def heuristic(problem: Problem, time_limit: float = 10.0, seed: int = 1, restart
     ranked = sorted(pool.values(), key=lambda t: t[0])
     best = ranked[0] if ranked else (None, None)
     return HeuristicResult(best[1], best[0], ranked, time.perf_counter() - t0, done)
+
+
+def construct(problem: Problem, blocks: Blocks, nodes: list[int], ls: LocalSearch, rng: np.random.Generator,
+              deadline: float, strict_first: bool = True) -> np.ndarray | None:
+    """A valid plan: strict tree bisection, else bisection with wider bounds followed by repair."""
+    lo, hi = problem.lo, problem.hi
+    widen = [0.0] if strict_first else []
+    widen += [0.05, 0.15, 0.3, 0.6]
+    for w in widen:
+        parts = split(blocks, nodes, problem.k, lo * (1 - w), hi * (1 + w), rng, tries=60 if w == 0 else 20,
+                      deadline=deadline)
+        labels = assign_areas(problem, blocks, parts) if parts is not None else None
+        if labels is None:
+            continue
+        if w > 0:
+            labels = ls.repair(labels, deadline)
+        if labels is not None and not metrics.violations(problem, labels):
+            return labels
+    return None
 
 
 def canonical_key(problem: Problem, labels: np.ndarray) -> bytes:
