@@ -190,3 +190,13 @@ def test_cli_import_writes_a_scenario_and_evaluate_reads_polygons(tmp_path):
     ev = CliRunner().invoke(main, ["evaluate", str(config), "--plan", "cbs-wijken", "--json"])
     assert ev.exit_code == 0, ev.output
     assert json.loads(ev.output)["objective"] == pytest.approx(record["objective"])
+
+
+@pytest.mark.parametrize("path", [WIJKEN_GPKG, BUURTEN_GPKG], ids=["wijk-polygons", "buurten-table"])
+def test_regional_files_import_as_the_municipalitys_wijken(woerden, path, recwarn):
+    # The shipped regional GeoPackages hold six municipalities: polygons elsewhere and rows of other
+    # municipalities are ignored without a warning; the result is Woerden's eight CBS wijken.
+    labels, names = read_plan(path, woerden)
+    expected, expected_names = wijken_plan(woerden)
+    assert names == expected_names and np.array_equal(labels, expected)
+    assert not [w for w in recwarn if "wijkindeling" in str(w.filename)]

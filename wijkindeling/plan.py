@@ -205,6 +205,7 @@ def read_plan_layer(path: Path, problem: Problem, layer: str | None = None, fiel
     cols = {c.lower(): c for c in gdf.columns}
     if "buurtcode" in cols and name_col is not None and name_col != cols["buurtcode"]:
         frame = pd.DataFrame({"buurtcode": gdf[cols["buurtcode"]].astype(str), "area": gdf[name_col].astype(str)})
+        frame = frame[frame["buurtcode"].isin(problem.codes)]  # a regional file may hold other municipalities too
         return _plan_from_frame(frame, problem, path)
     if gdf.crs is None:
         raise DataError(f"{path}: layer '{chosen}' has no coordinate system; save it with one (e.g. EPSG:28992).")
@@ -258,7 +259,7 @@ def _assign_by_overlap(problem: Problem, areas: gpd.GeoDataFrame, path: Path) ->
     for b in range(problem.n):
         if area_names[best[b]] not in names:
             names.append(area_names[best[b]])
-    empty = [n for n in area_names if n not in names]
+    empty = [n for a, n in enumerate(area_names) if n not in names and overlap[:, a].sum() > 0]
     if empty:
         warnings.warn(f"{path}: area(s) {', '.join(empty)} get no buurt (no buurt lies mostly in them) and are left out", stacklevel=2)
     return np.array([names.index(area_names[a]) for a in best], dtype=int), names
