@@ -200,3 +200,20 @@ def test_regional_files_import_as_the_municipalitys_wijken(woerden, path, recwar
     expected, expected_names = wijken_plan(woerden)
     assert names == expected_names and np.array_equal(labels, expected)
     assert not [w for w in recwarn if "wijkindeling" in str(w.filename)]
+
+
+def test_hand_drawn_polygons_assign_each_buurt_by_largest_overlap(woerden, tmp_path):
+    from shapely.geometry import box
+
+    x0, y0, x1, y1 = woerden.buurten.total_bounds
+    xm = float(np.median(woerden.buurten.geometry.centroid.x))
+    drawn = gpd.GeoDataFrame({"naam": ["West", "Oost"]}, geometry=[box(x0 - 10, y0 - 10, xm, y1 + 10), box(xm, y0 - 10, x1 + 10, y1 + 10)],
+                             crs=woerden.buurten.crs)
+    drawn.to_file(tmp_path / "getekend.gpkg", driver="GPKG")
+    labels, names = read_plan(tmp_path / "getekend.gpkg", woerden)
+    geoms = woerden.buurten.set_index("buurtcode").loc[woerden.codes].geometry
+    west = np.array([g.intersection(drawn.geometry[0]).area > g.intersection(drawn.geometry[1]).area for g in geoms])
+    assert sorted(names) == ["Oost", "West"]
+    assert np.array_equal(np.array(names)[labels] == "West", west)
+    straddling = [g for g in geoms if 0 < g.intersection(drawn.geometry[0]).area < g.area - 1]
+    assert straddling  # the line really cuts through buurten, so the overlap rule was exercised
