@@ -101,7 +101,7 @@ def _regional_parent(cfg: Config) -> Config | None:
     return load_config(cfg.source_file.parent / parent) if isinstance(parent, str) else None
 
 
-def write_blueprint(cfg: Config, lang: str | None = None, formats: list[str] = list(FORMATS), force: bool = False,
+def write_blueprint(cfg: Config, lang: str | None = None, formats: tuple[str, ...] | list[str] = FORMATS, force: bool = False,
                     time_limit: float | None = None, variant_time_limit: float | None = None,
                     with_variants: bool = True, threads: int | None = None, out: Path | None = None) -> Written:
     """Optimise one municipality and write its handreiking (see module docstring)."""
@@ -146,7 +146,7 @@ def member_configs(region_file: Path) -> list[Path]:
     return members
 
 
-def write_region(region_path: Path, lang: str | None = None, formats: list[str] = list(FORMATS), force: bool = False,
+def write_region(region_path: Path, lang: str | None = None, formats: tuple[str, ...] | list[str] = FORMATS, force: bool = False,
                  time_limit: float | None = None, variant_time_limit: float | None = None, with_variants: bool = True,
                  threads: int | None = None, out: Path | None = None, progress=None) -> Written:
     """Every municipality of the region: its own outputs and handreiking, plus one regional handreiking."""

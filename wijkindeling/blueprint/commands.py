@@ -6,11 +6,22 @@ Heavy modules (optimiser, WeasyPrint, python-docx) are imported inside the comma
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import click
 
-from ..cli import _load, console, fmt_int, user_errors
+
+def user_errors(func):
+    """The main CLI's error handling (one sentence, exit code 2), looked up at call time: cli.py imports this module."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        from ..cli import user_errors as handle
+
+        return handle(func)(*args, **kwargs)
+
+    return wrapper
 
 FORMAT_HELP = "Comma-separated formats to write: html,pdf,docx (default: all three)."
 
@@ -33,6 +44,7 @@ def _print_written(written) -> None:
 def blueprint_cmd(config: str, lang: str | None, formats: str, time_limit: float | None, variant_time_limit: float | None,
                   no_variants: bool, out: str | None, force: bool) -> None:
     """Write the handreiking (blueprint) of the municipality in CONFIG: HTML, PDF and DOCX."""
+    from ..cli import _load, console
     from . import parse_formats, write_blueprint
 
     fmts = parse_formats(formats)
@@ -41,7 +53,7 @@ def blueprint_cmd(config: str, lang: str | None, formats: str, time_limit: float
                               out=Path(out) if out else None)
     result = written.results[0]
     status = result.solution.status_text()
-    console.print(f"{result.problem.meta.get('gemeente')}: {result.problem.k} areas, {status}; "
+    console.print(f"{result.problem.meta.get('gemeente')}: {result.problem.k} area{'' if result.problem.k == 1 else 's'}, {status}; "
                   f"{len(result.variants)} variants; {written.seconds:.1f} s")
     if result.problem.meta.get("practices_fictional"):
         console.print("[bold]Note:[/bold] the practices are FICTIONAL examples; the document says so on every page where they appear.")
@@ -62,6 +74,7 @@ def blueprint_cmd(config: str, lang: str | None, formats: str, time_limit: float
 def region_cmd(region_config: str, lang: str | None, formats: str, time_limit: float | None, variant_time_limit: float | None,
                no_variants: bool, out: str | None, force: bool) -> None:
     """Run every municipality config that extends REGION_CONFIG; write each one's outputs and one regional handreiking."""
+    from ..cli import console, fmt_int
     from . import member_configs, parse_formats, write_region
 
     fmts = parse_formats(formats)
@@ -70,7 +83,7 @@ def region_cmd(region_config: str, lang: str | None, formats: str, time_limit: f
 
     def progress(result, seconds: float) -> None:
         p = result.problem
-        console.print(f"  {p.meta.get('gemeente')}: {p.n} buurten, {fmt_int(p.total)} inhabitants, {p.k} areas, "
+        console.print(f"  {p.meta.get('gemeente')}: {p.n} buurten, {fmt_int(p.total)} inhabitants, {p.k} area{'' if p.k == 1 else 's'}, "
                       f"{result.solution.status_text()} ({seconds:.1f} s)")
 
     written = write_region(Path(region_config), lang, fmts, force, time_limit, variant_time_limit, not no_variants,
