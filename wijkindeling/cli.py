@@ -83,6 +83,24 @@ def print_summary(problem: Problem, labels: np.ndarray, status: str = "", second
         console.print("[red]This plan breaks hard rules:[/red] " + "; ".join(s.violations))
 
 
+# Import names of optional or solver packages -> what to pip install, and an alternative.
+PACKAGES = {
+    "highspy": ("highspy", " or set solver.backend: cbc in the config"),
+    "cbcbox": ("cbcbox", " or set solver.backend: highs in the config"),
+    "docx": ("python-docx", " or leave docx out of --format"),
+    "weasyprint": ("weasyprint", " or leave pdf out of --format"),
+    "osmnx": ("osmnx", " or set practices.source and barriers without OSM"),
+}
+
+
+def missing_package_message(module: str) -> str:
+    """One sentence for a package that is not installed: which one and how to get it."""
+    top = module.split(".")[0]
+    pip, alternative = PACKAGES.get(top, (top, ""))
+    return (f"the Python package '{pip}' is not installed (module {module}); run `.venv/bin/pip install {pip}` "
+            f"or `make install`{alternative}.")
+
+
 class SafeGroup(click.Group):
     """Every command: user errors as one line + exit 2, Ctrl-C/SIGTERM as one line + exit 130."""
 
@@ -102,6 +120,11 @@ class SafeGroup(click.Group):
                     raise
                 click.echo(f"Error: {err.filename}: {err.strerror or err}; check that the file or folder exists, "
                            "is readable/writable and that the disk has space.", err=True)
+                sys.exit(2)
+            except ImportError as err:
+                if not err.name or err.name.split(".")[0] == "wijkindeling":
+                    raise
+                click.echo(f"Error: {missing_package_message(err.name)}", err=True)
                 sys.exit(2)
             except RuntimeError as err:
                 from .optimise.mip import SolverMissingError
@@ -174,7 +197,7 @@ def propose(config: str, areas: int | None, scenario: str | None, time_limit: fl
             click.echo(f"No plan: the solver found none within its time limit of {cfg.solver.time_limit:g} s; "
                        "raise solver.time_limit (or use --time-limit); nothing was written.", err=True)
         else:
-            click.echo(f"No plan: {sol.message or sol.status_text()}; nothing was written.", err=True)
+            click.echo(f"No plan: {(sol.message or sol.status_text()).rstrip('. ')}; nothing was written.", err=True)
         sys.exit(1)
     settings = {"backend": cfg.solver.backend, "time_limit": cfg.solver.time_limit, "mip_gap": cfg.solver.mip_gap,
                 "seed": cfg.solver.seed, "threads": cfg.solver.threads}
