@@ -470,6 +470,8 @@ def lp_bound(problem: Problem, cols: Columns, start_masks: np.ndarray | None, de
     the problem, infeasible. Phase 2 minimises cost; its optimum is a valid lower bound.
     """
     t0 = time.perf_counter()
+    if len(cols.masks) == 0:  # no connected district within the bounds at all
+        return LPBound(None, None, 0, time.perf_counter() - t0, infeasible=True)
     pricer = ByteTables(cols.masks, problem.n)
     chosen = set(np.argsort(cols.cost)[:batch].tolist())
     if start_masks is not None:
@@ -482,7 +484,7 @@ def lp_bound(problem: Problem, cols: Columns, start_masks: np.ndarray | None, de
         art = 1.0 if phase == 1 else 1e4
         while True:
             its += 1
-            idx = np.array(sorted(chosen))
+            idx = np.array(sorted(chosen), dtype=np.intp)
             value, pi, mu, art_sum = _restricted_lp(problem, cols, idx, costs, art)
             rc = costs - pricer.linear(pi) - mu
             neg = np.flatnonzero(rc < -1e-9)

@@ -30,6 +30,7 @@ class Suggestion:
     status: str
     verified: bool
     problem: Problem | None = field(default=None, repr=False)
+    labels: np.ndarray | None = field(default=None, repr=False)  # the plan that verifies it
 
 
 @dataclass
@@ -201,7 +202,7 @@ def tolerance_suggestion(problem: Problem, time_limit: float, seed: int, max_tol
     p = problem.with_k(problem.k, pct / 100)
     word = "from" if all(proofs) else "at"  # "from" only when every smaller tolerance tried was proven infeasible
     return Suggestion(f"{problem.k} areas fit {word} ±{pct} % ({_n(p.lo)}–{_n(p.hi)} inhabitants)", problem.k, pct / 100,
-                      sol.objective, sol.status, True, p)
+                      sol.objective, sol.status, True, p, sol.labels)
 
 
 def count_suggestions(problem: Problem, time_limit: float, seed: int) -> list[Suggestion]:
@@ -215,7 +216,8 @@ def count_suggestions(problem: Problem, time_limit: float, seed: int) -> list[Su
             p = problem.with_k(k, tol)
             sol = _feasible(p, time_limit, seed)
             if sol is not None:
-                out.append(Suggestion(f"{k} areas at ±{round(100 * tol)} %", k, tol, sol.objective, sol.status, True, p))
+                out.append(Suggestion(f"{k} areas at ±{round(100 * tol)} %", k, tol, sol.objective, sol.status, True, p,
+                                      sol.labels))
         if out:
             break
     return out
@@ -237,7 +239,7 @@ def rule_suggestions(problem: Problem, conflicts: list[tuple[str, str, object]],
             text = f"without keeping {problem.names[rule[0]]} and {problem.names[rule[1]]} apart"
         sol = _feasible(p, time_limit, seed)
         if sol is not None:
-            out.append(Suggestion(text, problem.k, None, sol.objective, sol.status, True, p))
+            out.append(Suggestion(text, problem.k, None, sol.objective, sol.status, True, p, sol.labels))
     return out
 
 
