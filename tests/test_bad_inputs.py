@@ -740,3 +740,20 @@ def test_text_from_data_is_escaped_in_the_handreiking(tmp_path, woerden_raw):
         html = page.read_text(encoding="utf-8")
         assert HOSTILE not in html and "<script>alert" not in html, page
         assert HOSTILE_PRACTICE not in html and "<img src=x" not in html, page
+
+
+def test_hostile_area_names_from_a_plan_file_are_escaped(tmp_path, woerden):
+    """Area names come from other people's plan files: import and compare show them as text in every HTML page."""
+    if not {"import", "compare"} <= set(main.commands):
+        pytest.skip("no import/compare commands")
+    plan = tmp_path / "vijandig.csv"
+    pd.DataFrame({"buurtcode": woerden.codes, "area": [HOSTILE if i < 12 else HOSTILE_PRACTICE for i in range(woerden.n)]}).to_csv(plan, index=False)
+    config = write_config(tmp_path, {})
+    assert run(["import", config, plan, "--scenario", "vijandig"]).exit_code == 0
+    result = run(["compare", config, complete_plan(tmp_path, woerden.codes), plan, "--no-png"])
+    assert result.exit_code == 0, result.output
+    pages = list((tmp_path / "outputs").rglob("*.html"))
+    assert len(pages) >= 2 and any("alert" in p.read_text(encoding="utf-8") for p in pages)
+    for page in pages:
+        html = page.read_text(encoding="utf-8")
+        assert HOSTILE not in html and "<script>alert" not in html and "<img src=x" not in html, page
