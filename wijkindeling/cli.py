@@ -149,7 +149,8 @@ def validate(config: str) -> None:
     cfg = _load(config)
     problem = build_problem(cfg)
     click.echo(
-        f"{config}: OK — {problem.meta.get('gemeente')} ({problem.meta.get('gemeentecode')}), {problem.n} buurten, "
+        f"{config}: OK — {problem.meta.get('gemeente') or 'region ' + str(cfg.region or '')} "
+        f"({problem.meta.get('gemeentecode') or 'no gemeentecode: every buurt in the data file'}), {problem.n} buurten, "
         f"{fmt_int(problem.total)} inhabitants, {len(problem.edges)} neighbour pairs, {problem.k} areas of "
         f"{fmt_int(problem.lo)}–{fmt_int(problem.hi)}, {len(problem.groups)} identity groups, "
         f"{0 if problem.practices is None else len(problem.practices)} practices"
