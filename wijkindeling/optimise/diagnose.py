@@ -96,6 +96,14 @@ def rule_causes(problem: Problem) -> list[tuple[str, str, object]]:
         for a, b in problem.keep_apart:
             if a in group and b in group:
                 out.append((f"{problem.names[a]} and {problem.names[b]} must be kept apart but are in one keep-together group", "keep_apart", (a, b)))
+    by_area: dict[int, list[int]] = {}
+    for u, a in problem.locks.items():
+        by_area.setdefault(a, []).append(u)
+    for a, units in sorted(by_area.items()):
+        pop = problem.population[units].sum()
+        if len(units) > 1 and pop > problem.hi + 1e-9 and a < problem.k:
+            out.append((f"{_names(problem, units)} are locked to {problem.area_names[a]} and together have {_n(pop)} "
+                        f"inhabitants, above the maximum of {_n(problem.hi)}", "lock", max(units, key=lambda u: problem.population[u])))
     for a, b in problem.keep_apart:
         if a in problem.locks and b in problem.locks and problem.locks[a] == problem.locks[b]:
             out.append((f"{problem.names[a]} and {problem.names[b]} must be kept apart but are locked to the same area", "keep_apart", (a, b)))

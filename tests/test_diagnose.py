@@ -1,0 +1,125 @@
+"""Infeasibility diagnosis on real configurations: every case names its culprit, and every suggested
+relaxation is verified by a valid plan (checked here again with metrics.violations)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from wijkindeling import metrics
+from wijkindeling.cli import main
+from wijkindeling.config import load_config
+from wijkindeling.optimise import diagnose, solve
+from wijkindeling.optimise.diagnose import quick_causes
+from wijkindeling.problem import build_problem
+
+from .conftest import CONFIGS, write_config
+
+REGION = CONFIGS / "regio-utrecht-noordwest.yaml"
+
+
+def _problem(tmp_path, overrides, extends=None):
+    path = write_config(tmp_path, overrides, extends=extends or CONFIGS / "woerden.yaml")
+    return build_problem(load_config(path))
+
+
+def _check_suggestions(diag, at_least: int = 1):
+    assert len(diag.suggestions) >= at_least
+    for s in diag.suggestions:
+        assert s.verified and s.labels is not None
+        assert not metrics.violations(s.problem, s.labels), s.text
+        assert s.objective == pytest.approx(metrics.objective(s.problem, s.labels))
+
+
+def test_too_few_areas_for_the_maximum(tmp_path):
+    p = _problem(tmp_path, {"areas": {"count": 6, "min_population": 7000, "max_population": 8000}})
+    assert 6 * 8000 < p.total
+    diag = diagnose(p, time_limit=10)
+    assert diag.feasible is False
+    assert "hold at most 48,000, less than the 53,725 inhabitants" in diag.message
+    _check_suggestions(diag)
+
+
+def test_too_many_areas_for_the_minimum(tmp_path):
+    p = _problem(tmp_path, {"areas": {"count": 6, "min_population": 10000, "max_population": 12000}})
+    diag = diagnose(p, time_limit=10)
+    assert "need 60,000, more than the 53,725 inhabitants" in diag.message
+    _check_suggestions(diag)
+
+
+def test_single_buurt_above_maximum(tmp_path):
+    p = _problem(tmp_path, {"areas": {"count": 10, "tolerance": 0.10}})
+    assert p.hi < 6085
+    sol = solve(p, time_limit=30, threads=1)
+    assert sol.status == "infeasible"
+    assert "Schilderskwartier alone has 6,085 inhabitants, above the maximum of" in sol.message
+    _check_suggestions(sol.details["diagnosis"])
+
+
+def test_keep_together_group_above_maximum(tmp_path):
+    p = _problem(tmp_path, {"areas": {"count": 6, "tolerance": 0.10},
+                            "rules": {"keep_together": [["BU06320106", "BU06320303"]]}})
+    causes = quick_causes(p)
+    assert any("keep-together group" in c and "Schilderskwartier" in c for c in causes)
+    diag = diagnose(p, time_limit=10)
+    _check_suggestions(diag)
+
+
+def test_keep_apart_conflicts_with_locks(tmp_path):
+    p = _problem(tmp_path, {"areas": {"count": 6, "tolerance": 0.10},
+                            "rules": {"locks": {"BU06320801": "Gebied 1", "BU06320701": "Gebied 1"},
+                                      "keep_apart": [["BU06320801", "BU06320701"]]}})
+    sol = solve(p, time_limit=30, threads=1)
+    assert sol.status == "infeasible"
+    assert "Zegveld (dorp) and Kamerik (dorp) must be kept apart but are locked to the same area" in sol.message
+    diag = sol.details["diagnosis"]
+    assert any("without keeping Zegveld (dorp) and Kamerik (dorp) apart" in s.text for s in diag.suggestions)
+    _check_suggestions(diag)
+
+
+def test_locked_together_above_maximum(tmp_path):
+    p = _problem(tmp_path, {"areas": {"count": 6, "tolerance": 0.10},
+                            "rules": {"locks": {"BU06320106": "Gebied 1", "BU06320303": "Gebied 1"}}})
+    diag = diagnose(p, time_limit=10)
+    assert "locked to Gebied 1" in diag.message and "11,750" in diag.message
+    assert any(s.text.startswith("without the lock on") for s in diag.suggestions)
+    _check_suggestions(diag)
+
+
+def test_disconnected_part_that_fits_no_area(woerden):
+    """A buurt cut off from the rest (as a barrier would, with islands not reconnected) that is too small."""
+    p = woerden.with_k(6, 0.10)
+    u = int(np.argmin(p.population))
+    keep = [e for e, (i, j) in enumerate(p.edges) if u not in (i, j)]
+    graph = p.graph.copy()
+    graph.remove_edges_from(list(graph.edges(u)))
+    cut = replace(p, graph=graph, edges=p.edges[keep], edge_length=p.edge_length[keep], edge_cost=p.edge_cost[keep])
+    causes = quick_causes(cut)
+    assert any(p.names[u] in c and "not connected to the rest" in c for c in causes)
+    sol = solve(cut, time_limit=10, threads=1, explain=False)
+    assert sol.status == "infeasible"
+
+
+@pytest.mark.slow
+def test_choke_point_stichtse_vecht(tmp_path):
+    """Stichtse Vecht, 5 areas at ±10 %: six parts hang on Verbindingswegen and overfill its area."""
+    p = _problem(tmp_path, {"gemeente": "Stichtse Vecht", "gemeentecode": "GM1904",
+                            "areas": {"count": 5, "tolerance": 0.10}}, extends=REGION)
+    assert p.n == 97
+    sol = solve(p, time_limit=20, threads=1)
+    assert sol.status == "infeasible"
+    assert "can only be reached through Verbindingswegen (320)" in sol.message
+    _check_suggestions(sol.details["diagnosis"])
+
+
+def test_propose_prints_diagnosis_and_exits_1(tmp_path):
+    config = write_config(tmp_path, {"areas": {"count": 10, "tolerance": 0.10}, "solver": {"time_limit": 20, "threads": 1}})
+    result = CliRunner().invoke(main, ["propose", str(config), "--scenario", "x"])
+    assert result.exit_code == 1, result.output
+    assert "No division into 10 areas" in result.output
+    assert "Schilderskwartier" in result.output
+    assert "Traceback" not in result.output
+    assert not (tmp_path / "outputs").exists() or not any((tmp_path / "outputs").rglob("plan.csv"))
