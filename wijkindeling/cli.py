@@ -217,20 +217,20 @@ def print_alternatives(problem: Problem, plans: list, target: Path) -> None:
     from .plan import write_plan_csv
 
     table = Table(title=f"{len(plans)} different plans (best first)")
-    for col in ("plan", "objective", "status", "max dev", "bal", "catch", "ident", "compact", "moved", "file"):
-        table.add_column(col, justify="left" if col in ("plan", "status", "file") else "right", no_wrap=True)
+    for col in ("plan", "objective", "status", "max dev", "bal", "catch", "ident", "compact", "moved"):
+        table.add_column(col, justify="left" if col in ("plan", "status") else "right", no_wrap=True)
     folder = target / "alternatives"
     for i, plan in enumerate(plans, start=1):
         s = score(problem, plan.labels)
         moved = int((plan.labels != plans[0].labels).sum())
-        file = "plan.csv"
         if i > 1:
             folder.mkdir(exist_ok=True)
             write_plan_csv(problem, plan.labels, folder / f"plan-{i}.csv")
-            file = f"alternatives/plan-{i}.csv"
         table.add_row(str(i), f"{s.objective:.3f}", plan.status_text(), f"{100 * s.max_population_deviation:.1f} %",
-                      f"{s.balance:.2f}", f"{s.catchment:.2f}", str(s.identity), f"{s.compactness:.2f}", str(moved), file)
+                      f"{s.balance:.2f}", f"{s.catchment:.2f}", str(s.identity), f"{s.compactness:.2f}", str(moved))
     console.print(table)
+    console.print(f"Plan 1 is plan.csv; plans 2..{len(plans)} are in {folder}/plan-<i>.csv "
+                  "(moved = buurten in another area than in plan 1; gap = distance to the best possible plan).")
 
 
 def parse_range(text: str) -> list[int]:
