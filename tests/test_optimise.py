@@ -207,3 +207,18 @@ def test_property_larger_subgraphs_plans_valid(woerden, data):
             assert h.objective >= sol.objective - 1e-7
     else:
         assert sol.status in ("infeasible", "no_solution") and sol.message
+
+
+def test_rules_are_honoured_by_every_phase(woerden):
+    """Locks, keep-together and keep-apart on real buurten: heuristic and exact plans obey them."""
+    p = woerden.with_k(6, 0.10)
+    z, k, h = p.index("BU06320801"), p.index("BU06320701"), p.index("BU06320601")
+    ruled = replace(p, locks={z: 2, k: 4}, keep_together=[[h, p.index("BU06320602")]],
+                    keep_apart=[(p.index("BU06320106"), p.index("BU06320303"))])
+    heur = heuristic(ruled, time_limit=20, seed=1)
+    assert heur.labels is not None and not metrics.violations(ruled, heur.labels)
+    sol = solve(ruled, time_limit=60, threads=1)
+    assert sol.status == "optimal"
+    assert not metrics.violations(ruled, sol.labels)
+    assert sol.labels[z] == 2 and sol.labels[k] == 4
+    assert sol.objective >= solve(p, time_limit=60, threads=1).objective - 1e-9  # rules can only cost
