@@ -66,15 +66,11 @@ def _solve(problem: Problem, cfg: Config, time_limit: float, threads: int | None
 
 
 def moved_buurten(problem: Problem, base: np.ndarray, other: np.ndarray) -> list[str]:
-    """Buurtcodes that change area between two plans of the same K, after matching areas by inhabitants."""
-    from scipy.optimize import linear_sum_assignment
+    """Buurtcodes that change area between two plans of the same K (areas matched as in ``compare``)."""
+    from ..compare import changed_buurten, entry_from_labels
 
-    k = problem.k
-    overlap = np.zeros((k, k))
-    np.add.at(overlap, (base, other), problem.population + 1e-6)  # tiny weight so empty buurten count too
-    rows, cols = linear_sum_assignment(-overlap)
-    match = dict(zip(cols.tolist(), rows.tolist()))
-    return [problem.codes[u] for u in range(problem.n) if match[int(other[u])] != int(base[u])]
+    rows = changed_buurten(entry_from_labels(problem, base, "base"), entry_from_labels(problem, other, "other"))
+    return [r["buurtcode"] for r in rows]
 
 
 def weight_change_term(problem: Problem) -> str:
