@@ -144,6 +144,11 @@ def test_min_population_above_max(tmp_path):
     both(tmp_path, config, "min_population", "max_population")
 
 
+def test_max_population_below_the_minimum_from_the_tolerance(tmp_path):
+    config = write_config(tmp_path, {"areas": {"max_population": 5000}})
+    both(tmp_path, config, "areas.max_population", "7,612–5,000", "min_population")
+
+
 def test_more_areas_than_buurten(tmp_path):
     config = write_config(tmp_path, {"areas": {"count": 40}})
     both(tmp_path, config, "areas.count", "31 buurten")
@@ -601,7 +606,7 @@ def test_existing_scenario_needs_force(tmp_path):
 def test_output_folder_not_writable(tmp_path):
     blocker = tmp_path / "outputs"
     blocker.write_text("a file where the output folder should be\n")
-    config = write_config(tmp_path, {"areas": {"count": 1}})
+    config = write_config(tmp_path, {})
     result = run(["propose", config, "--time-limit", "5"])
     assert result.exit_code == 2, result.output
     assert "Traceback" not in result.output and "outputs" in result.stderr and "output.dir" in result.stderr
@@ -692,7 +697,7 @@ def test_text_from_data_is_escaped_in_the_map(tmp_path, woerden_raw):
     prac = tmp_path / "praktijken.csv"
     frame.to_csv(prac, index=False)
     config = write_config(tmp_path, {"data": {"buurten": str(gpkg(tmp_path, raw))}, "practices": {"path": str(prac)}})
-    result = run(["propose", config, "--areas", "1", "--time-limit", "10"])
+    result = run(["propose", config, "--time-limit", "30"])
     assert result.exit_code == 0, result.output
     html = (tmp_path / "outputs" / "woerden" / "voorstel" / "map.html").read_text(encoding="utf-8")
     assert "alert" in html, "the hostile names should be in the map (escaped)"
@@ -715,7 +720,7 @@ def test_no_network_without_osm(tmp_path, monkeypatch):
     monkeypatch.setattr(socket, "getaddrinfo", refuse)
     config = write_config(tmp_path, {})
     assert run(["validate", config]).exit_code == 0
-    result = run(["propose", config, "--areas", "1", "--time-limit", "10"])
+    result = run(["propose", config, "--time-limit", "30"])
     assert result.exit_code == 0, result.output
     assert attempts == []
 
@@ -730,9 +735,8 @@ def test_text_from_data_is_escaped_in_the_handreiking(tmp_path, woerden_raw):
     frame.loc[0, "name"] = HOSTILE_PRACTICE
     prac = tmp_path / "praktijken.csv"
     frame.to_csv(prac, index=False)
-    config = write_config(tmp_path, {"data": {"buurten": str(gpkg(tmp_path, raw))}, "practices": {"path": str(prac)},
-                                     "areas": {"count": 1}})
-    result = run(["blueprint", config, "--format", "html", "--no-variants", "--time-limit", "10"])
+    config = write_config(tmp_path, {"data": {"buurten": str(gpkg(tmp_path, raw))}, "practices": {"path": str(prac)}})
+    result = run(["blueprint", config, "--format", "html", "--no-variants", "--time-limit", "30"])
     assert result.exit_code == 0, result.output
     pages = list((tmp_path / "outputs").rglob("*.html"))
     assert any("alert" in page.read_text(encoding="utf-8") for page in pages), "the hostile names should appear (escaped)"

@@ -246,8 +246,9 @@ def test_missing_highs_names_the_fix(tmp_path):
 
 
 def test_rules_that_clash_give_no_plan_and_write_nothing(tmp_path):
-    """Six areas of at least 20,000 inhabitants in a town of 53,725: one line saying why, exit 1."""
-    config = write_config(tmp_path, {"areas": {"min_population": 20000}})
+    """Two buurten that must be together and apart: one line saying why, exit 1, nothing written."""
+    pair = ["BU06320101", "BU06320102"]
+    config = write_config(tmp_path, {"rules": {"keep_together": [pair], "keep_apart": [pair]}})
     result = CliRunner().invoke(main, ["propose", str(config)])
     assert result.exit_code == 1, result.output
     assert "Traceback" not in result.output

@@ -25,14 +25,14 @@ BIN = Path(sys.executable).parent / "wijkindeling"
 
 @pytest.fixture(scope="module")
 def two_runs(tmp_path_factory):
-    """Woerden in 2 areas (proved optimal in seconds), proposed twice with different hash seeds."""
+    """Woerden in 6 areas (proved optimal in seconds), proposed twice with different hash seeds."""
     tmp = tmp_path_factory.mktemp("repro")
     config = write_config(tmp, {"solver": {"time_limit": 120, "threads": 2, "seed": 7}})
     folders = []
     for run, hashseed in (("a", "1"), ("b", "4242")):
         env = {**os.environ, "PYTHONHASHSEED": hashseed}
         out = tmp / run
-        proc = subprocess.run([str(BIN), "propose", str(config), "--areas", "2", "--out", str(out)],
+        proc = subprocess.run([str(BIN), "propose", str(config), "--out", str(out)],
                               capture_output=True, text=True, env=env, cwd=ROOT, timeout=300)
         assert proc.returncode == 0, proc.stderr
         folders.append(out / "woerden" / "voorstel")
@@ -45,7 +45,7 @@ def test_plan_csv_and_metrics_json_are_byte_identical(two_runs):
     assert (a / "metrics.json").read_bytes() == (b / "metrics.json").read_bytes()
     record = json.loads((a / "metrics.json").read_text())
     assert record["status"] == "optimal" and record["stopped_by"] == "proof" and record["reproducible"] is True
-    assert len(record["areas"]) == 2
+    assert len(record["areas"]) == 6
 
 
 def test_gpkg_attributes_and_geometries_are_identical(two_runs):

@@ -124,6 +124,11 @@ def population_bounds(cfg: Config, total: int, k: int) -> tuple[float, float]:
     target = total / k
     lo = cfg.areas.min_population if cfg.areas.min_population is not None else math.ceil((1 - cfg.areas.tolerance) * target)
     hi = cfg.areas.max_population if cfg.areas.max_population is not None else math.floor((1 + cfg.areas.tolerance) * target)
+    if lo > hi:
+        given = "max_population" if cfg.areas.max_population is not None else "min_population"
+        raise ConfigError(f"{cfg.origin('areas.' + given)}: field 'areas.{given}' gives areas of {lo:,}–{hi:,} inhabitants "
+                          f"(the other bound comes from the tolerance around {target:,.0f} = {total:,} / {k}); "
+                          f"set both areas.min_population and areas.max_population, or change the number of areas.")
     return float(lo), float(hi)
 
 
