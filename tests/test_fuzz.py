@@ -297,3 +297,18 @@ def test_any_assignment_of_montfoort_evaluates(work, areas):
 
         record = json.loads(output)
         assert sorted(a["name"] for a in record["areas"]) == sorted(set(a.strip() for a in areas))
+
+
+def test_yaml_alias_bomb_is_refused_quickly(work):
+    """'Billion laughs': nested aliases (9^8 strings if expanded) end in a clean error without expanding them."""
+    import time
+
+    lines = ['x0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    lines += [f"x{i}: &a{i} [{','.join([f'*a{i - 1}'] * 9)}]" for i in range(1, 8)]
+    lines += ["identity:", "  groups: {g: *a7}"]
+    path = work / "bomb.yaml"
+    path.write_text("\n".join(lines) + "\n")
+    t0 = time.perf_counter()
+    with pytest.raises(ConfigError):
+        load_config(path)
+    assert time.perf_counter() - t0 < 10
