@@ -82,6 +82,7 @@ def test_wall_time_is_kept_apart_in_run_json(two_runs):
     runs = [json.loads((f / "run.json").read_text()) for f in two_runs]
     assert all(r["solve_seconds"] > 0 for r in runs)
     record = json.loads((a / "metrics.json").read_text())
+    assert runs[0]["config_hash"] == record["provenance"]["config_hash"] and runs[0]["data_hash"] == record["provenance"]["data_hash"]
     assert record["seconds"] == 120 and "time limit" in record["seconds_meaning"]
     assert record["solver_settings"] == {"backend": "highs", "time_limit": 120, "mip_gap": 0.0, "seed": 7, "threads": 2}
 

@@ -274,7 +274,7 @@ def write_metrics_json(record: dict, path: Path) -> None:
     Path(path).write_text(json.dumps(record, indent=2, ensure_ascii=False, sort_keys=False) + "\n", encoding="utf-8")
 
 
-def run_record(solution, solver_settings: dict | None = None) -> dict:
+def run_record(solution, solver_settings: dict | None = None, problem: Problem | None = None) -> dict:
     """The content of run.json: what differs between identical runs (timing, machine)."""
     import datetime
     import platform
@@ -289,6 +289,8 @@ def run_record(solution, solver_settings: dict | None = None) -> dict:
         "status": solution.status if solution is not None else "given",
         "solver_settings": solver_settings,
         "tool_version": __version__,
+        "config_hash": problem.meta.get("config_hash") if problem is not None else None,
+        "data_hash": problem.meta.get("data_hash") if problem is not None else None,
         "python": sys.version.split()[0],
         "platform": platform.platform(),
     }
@@ -306,7 +308,7 @@ def write_run(problem: Problem, labels: np.ndarray, out_dir: Path, solution=None
         write_geojson(problem, labels, tmp)
         record = metrics_record(problem, labels, solution, scenario, extra, solver_settings)
         write_metrics_json(record, tmp / "metrics.json")
-        write_metrics_json(run_record(solution, solver_settings), tmp / "run.json")
+        write_metrics_json(run_record(solution, solver_settings, problem), tmp / "run.json")
         if with_map:
             from .maps import write_maps
 
