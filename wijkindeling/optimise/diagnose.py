@@ -259,7 +259,7 @@ def diagnose(problem: Problem, proven: bool | None = None, time_limit: float = 2
     """
     causes = quick_causes(problem)
     conflicts = rule_causes(problem)
-    per_check = max(2.0, time_limit / 8)
+    per_check = max(5.0, time_limit / 6)
     if not causes and proven is None:
         sol = _try(problem, time_limit, seed)
         if sol.found:
