@@ -90,6 +90,8 @@ def run_ours(problem, limit: float) -> dict:
     status = sol.status_text()
     if sol.status == "gap":
         status += f" (bound {sol.bound:.3f})"
+    if not sol.found and "seconds_to_verdict" in sol.details:
+        status += f" (verdict in {sol.details['seconds_to_verdict']:.1f} s, then diagnosis)"
     if not sol.found and sol.message:
         status += ": " + sol.message
     return {"labels": None if sol.labels is None else sol.labels.tolist(), "seconds": seconds, "status": status,

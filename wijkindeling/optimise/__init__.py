@@ -89,6 +89,7 @@ def _finish(problem: Problem, labels: np.ndarray | None, proven: bool, bound: fl
     if labels is None:
         status = "infeasible" if infeasible else "no_solution"
         message = ""
+        details = {**details, "seconds_to_verdict": seconds}  # before the diagnosis below
         if explain:
             from .diagnose import diagnose
 
