@@ -188,17 +188,27 @@ def _feasible(problem: Problem, time_limit: float, seed: int, proofs: list | Non
 
 
 def tolerance_suggestion(problem: Problem, time_limit: float, seed: int, max_tol: float = 0.5) -> Suggestion | None:
-    """The smallest whole-percent tolerance (above the current one) at which a plan was found."""
+    """The smallest whole-percent tolerance (above the current one) at which a plan was found.
+
+    Feasibility only grows with the tolerance, so we search outward (+1, +2, +4, ... points) and then
+    bisect between the last failure and the first success.
+    """
     cur = current_tolerance(problem)
-    lo_pct = int(math.floor(cur * 100 + 1e-9)) + 1
-    hi_pct = int(max_tol * 100)
-    found = None
-    sol_hi = _feasible(problem.with_k(problem.k, hi_pct / 100), time_limit, seed)
-    if sol_hi is None:
-        return None
-    found = (hi_pct, sol_hi)
-    a, b = lo_pct, hi_pct  # feasibility is monotone in the tolerance: bisect on whole percents
+    start = int(math.floor(cur * 100 + 1e-9))
+    top = int(max_tol * 100)
     proofs: list[bool] = []
+    failed, found, step = start, None, 1
+    while found is None and failed < top:
+        pct = min(start + step, top)
+        sol = _feasible(problem.with_k(problem.k, pct / 100), time_limit, seed, proofs)
+        if sol is not None:
+            found = (pct, sol)
+        else:
+            failed = pct
+        step *= 2
+    if found is None:
+        return None
+    a, b = failed + 1, found[0]
     while a < b:
         mid = (a + b) // 2
         sol = _feasible(problem.with_k(problem.k, mid / 100), time_limit, seed, proofs)
