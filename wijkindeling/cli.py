@@ -212,6 +212,11 @@ def propose(config: str, areas: int | None, scenario: str | None, time_limit: fl
     click.echo(f"Written to {target}")
 
 
+def _wide() -> Console:
+    """The console, or a 160-column one when output is not a terminal (so tables are not truncated)."""
+    return console if console.is_terminal else Console(width=160)
+
+
 def print_alternatives(problem: Problem, plans: list, target: Path) -> None:
     """Table of the alternative plans' scores; plans 2..N written to ``target/alternatives/plan-<i>.csv``."""
     from .plan import write_plan_csv
@@ -228,7 +233,7 @@ def print_alternatives(problem: Problem, plans: list, target: Path) -> None:
             write_plan_csv(problem, plan.labels, folder / f"plan-{i}.csv")
         table.add_row(str(i), f"{s.objective:.3f}", plan.status_text(), f"{100 * s.max_population_deviation:.1f} %",
                       f"{s.balance:.2f}", f"{s.catchment:.2f}", str(s.identity), f"{s.compactness:.2f}", str(moved))
-    console.print(table)
+    _wide().print(table)
     console.print(f"Plan 1 is plan.csv; plans 2..{len(plans)} are in {folder}/plan-<i>.csv "
                   "(moved = buurten in another area than in plan 1; gap = distance to the best possible plan).")
 
@@ -288,7 +293,7 @@ def sweep(config: str, areas: str, tolerance: float | None, time_limit: float | 
             table.add_row(str(k), size, sol.status_text(), "–", "–", "–", "–", "–", "–", f"{sol.seconds:.1f}")
             if sol.message:
                 notes.append(f"K={k}: {sol.message}")
-    console.print(table)
+    _wide().print(table)
     for note in notes:
         console.print(note)
 

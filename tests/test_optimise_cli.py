@@ -1,0 +1,49 @@
+"""CLI of the optimiser: propose --alternatives N and sweep --areas, on the real Woerden config."""
+
+from __future__ import annotations
+
+import pandas as pd
+from click.testing import CliRunner
+
+from wijkindeling import metrics
+from wijkindeling.cli import fmt_int, main, parse_range
+from wijkindeling.config import load_config
+from wijkindeling.plan import read_plan_csv
+from wijkindeling.problem import build_problem
+
+from .conftest import write_config
+
+
+def test_propose_alternatives_writes_distinct_valid_plans(tmp_path):
+    config = write_config(tmp_path, {"solver": {"time_limit": 60, "threads": 1}})
+    result = CliRunner().invoke(main, ["propose", str(config), "--scenario", "alt", "--alternatives", "3"])
+    assert result.exit_code == 0, result.output
+    assert "3 different plans" in result.output
+    folder = next((tmp_path / "outputs").rglob("alt"))
+    problem = build_problem(load_config(config))
+    plans = [folder / "plan.csv", folder / "alternatives" / "plan-2.csv", folder / "alternatives" / "plan-3.csv"]
+    labels = [read_plan_csv(p, problem)[0] for p in plans]
+    assert len({tuple(l.tolist()) for l in labels}) == 3
+    objs = [metrics.objective(problem, l) for l in labels]
+    assert objs == sorted(objs)
+    assert all(not metrics.violations(problem, l) for l in labels)
+    assert f"{objs[1]:.3f}" in result.output and f"{objs[2]:.3f}" in result.output
+    assert set(pd.read_csv(plans[1])["buurtcode"]) == set(problem.codes)
+
+
+def test_sweep_tabulates_each_k(tmp_path):
+    config = write_config(tmp_path, {"solver": {"time_limit": 60, "threads": 1}})
+    result = CliRunner().invoke(main, ["sweep", str(config), "--areas", "5-6", "--tolerance", "0.10"])
+    assert result.exit_code == 0, result.output
+    problem = build_problem(load_config(config))
+    for k in (5, 6):
+        p = problem.with_k(k, 0.10)
+        assert f"{fmt_int(p.lo)}–{fmt_int(p.hi)}" in result.output
+    assert result.output.count("optimal") == 2
+
+
+def test_sweep_range_errors():
+    assert parse_range("4-8") == [4, 5, 6, 7, 8]
+    assert parse_range("4,6,8") == [4, 6, 8]
+    result = CliRunner().invoke(main, ["sweep", "configs/woerden.yaml", "--areas", "four"])
+    assert result.exit_code == 2 and "like 4-8" in result.output
