@@ -201,7 +201,8 @@ def solve_mip(problem: Problem, time_limit: float = 60.0, backend: str = "highs"
     t0 = time.perf_counter()
     model, var = build_model(problem)
     warm = start_values(problem, start, var) if start is not None else None
-    solver = _solver(backend, time_limit, gap, threads, seed, warm, progress)
+    left = max(0.5, time_limit - (time.perf_counter() - t0))  # building the model counts against the limit
+    solver = _solver(backend, left, gap, threads, seed, warm, progress)
     try:
         model.solve(solver)
     except pulp.PulpSolverError as err:
