@@ -42,7 +42,7 @@ test: system-deps browser-deps install-test
 
 bench: install
 	$(BIN)/pip install --quiet -e ".[bench]"
-	$(BIN)/python benchmarks/run_benchmark.py
+	$(BIN)/python benchmarks/run.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info
