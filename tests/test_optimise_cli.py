@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 from click.testing import CliRunner
 
-from wijkindeling import metrics
+from wijkindeling import metrics, outputs
 from wijkindeling.cli import fmt_int, main, parse_range
 from wijkindeling.config import load_config
 from wijkindeling.plan import read_plan_csv
@@ -29,6 +29,24 @@ def test_propose_alternatives_writes_distinct_valid_plans(tmp_path):
     assert all(not metrics.violations(problem, l) for l in labels)
     assert f"{objs[1]:.3f}" in result.output and f"{objs[2]:.3f}" in result.output
     assert set(pd.read_csv(plans[1])["buurtcode"]) == set(problem.codes)
+
+
+def test_propose_alternatives_are_part_of_the_atomic_write(tmp_path, monkeypatch):
+    """plan-<i>.csv are in the temporary folder when it is moved into place, not written afterwards."""
+    config = write_config(tmp_path, {"solver": {"time_limit": 60, "threads": 1}})
+    seen: list[list[str]] = []
+    real_swap = outputs._swap
+
+    def recording_swap(tmp, target):
+        seen.append(sorted(p.relative_to(tmp).as_posix() for p in tmp.rglob("plan-*.csv")))
+        real_swap(tmp, target)
+
+    monkeypatch.setattr(outputs, "_swap", recording_swap)
+    result = CliRunner().invoke(main, ["propose", str(config), "--scenario", "alt", "--alternatives", "3"])
+    assert result.exit_code == 0, result.output
+    assert seen == [["alternatives/plan-2.csv", "alternatives/plan-3.csv"]]
+    folder = next((tmp_path / "outputs").rglob("alt"))
+    assert sorted(p.name for p in (folder / "alternatives").iterdir()) == ["plan-2.csv", "plan-3.csv"]
 
 
 def test_sweep_tabulates_each_k(tmp_path):

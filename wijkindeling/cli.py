@@ -202,7 +202,8 @@ def propose(config: str, areas: int | None, scenario: str | None, time_limit: fl
         sys.exit(1)
     settings = {"backend": cfg.solver.backend, "time_limit": cfg.solver.time_limit, "mip_gap": cfg.solver.mip_gap,
                 "seed": cfg.solver.seed, "threads": cfg.solver.threads}
-    write_run(problem, sol.labels, target, sol, scenario, force, solver_settings=settings)
+    write_run(problem, sol.labels, target, sol, scenario, force, solver_settings=settings,
+              alternatives=[plan.labels for plan in plans[1:]])
     print_summary(problem, sol.labels, sol.status_text(), sol.seconds)
     if n_alternatives > 1:
         print_alternatives(problem, plans, target)
@@ -218,19 +219,16 @@ def _wide() -> Console:
 
 
 def print_alternatives(problem: Problem, plans: list, target: Path) -> None:
-    """Table of the alternative plans' scores; plans 2..N written to ``target/alternatives/plan-<i>.csv``."""
-    from .plan import write_plan_csv
+    """Table of the alternative plans' scores (plans 2..N were written to ``target/alternatives/`` by write_run)."""
+    from .outputs import ALTERNATIVES_DIR
 
     table = Table(title=f"{len(plans)} different plans (best first)")
     for col in ("plan", "objective", "status", "max dev", "bal", "catch", "ident", "compact", "moved"):
         table.add_column(col, justify="left" if col in ("plan", "status") else "right", no_wrap=True)
-    folder = target / "alternatives"
+    folder = target / ALTERNATIVES_DIR
     for i, plan in enumerate(plans, start=1):
         s = score(problem, plan.labels)
         moved = int((plan.labels != plans[0].labels).sum())
-        if i > 1:
-            folder.mkdir(exist_ok=True)
-            write_plan_csv(problem, plan.labels, folder / f"plan-{i}.csv")
         table.add_row(str(i), f"{s.objective:.3f}", plan.status_text(), f"{100 * s.max_population_deviation:.1f} %",
                       f"{s.balance:.2f}", f"{s.catchment:.2f}", str(s.identity), f"{s.compactness:.2f}", str(moved))
     _wide().print(table)

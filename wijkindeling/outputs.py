@@ -296,12 +296,21 @@ def run_record(solution, solver_settings: dict | None = None, problem: Problem |
     }
 
 
+ALTERNATIVES_DIR = "alternatives"  # plans 2..N of ``propose --alternatives N``
+
+
 def write_run(problem: Problem, labels: np.ndarray, out_dir: Path, solution=None, scenario: str = "voorstel",
               force: bool = False, extra: dict | None = None, with_map: bool = True,
-              solver_settings: dict | None = None) -> Path:
-    """Write plan.csv, plan.gpkg, metrics.json, run.json and the maps into ``out_dir`` atomically."""
+              solver_settings: dict | None = None, alternatives: list[np.ndarray] | None = None) -> Path:
+    """Write plan.csv, plan.gpkg, metrics.json, run.json and the maps into ``out_dir`` atomically.
+
+    ``alternatives`` (plans 2..N, best first) go to ``alternatives/plan-<i>.csv`` in the same atomic write.
+    """
     with atomic_dir(out_dir, force) as tmp:
         write_plan_csv(problem, labels, tmp / "plan.csv")
+        for i, other in enumerate(alternatives or [], start=2):
+            (tmp / ALTERNATIVES_DIR).mkdir(exist_ok=True)
+            write_plan_csv(problem, other, tmp / ALTERNATIVES_DIR / f"plan-{i}.csv")
         write_plan_gpkg(problem, labels, tmp / "plan.gpkg")
         from .qgis import write_geojson  # gebieden.geojson, buurten.geojson in WGS84 for web maps
 
