@@ -80,6 +80,22 @@ def test_keep_apart_conflicts_with_locks(tmp_path):
     _check_suggestions(diag)
 
 
+def test_keep_apart_inside_keep_together_names_both_rules_and_the_fix(tmp_path):
+    """Binnenstad and Bloemen- en Bomenkwartier both kept together and kept apart: both rules and the fix, in full sentences."""
+    pair = ["BU06320101", "BU06320102"]
+    p = _problem(tmp_path, {"areas": {"count": 6, "tolerance": 0.10},
+                            "rules": {"keep_together": [pair], "keep_apart": [pair]}})
+    diag = diagnose(p, time_limit=30)
+    assert diag.feasible is False
+    names = "Binnenstad and Bloemen- en Bomenkwartier"
+    assert f"{names} must be kept apart (rules.keep_apart) but are in one keep-together group (rules.keep_together)." in diag.message
+    assert (f"A valid plan exists without keeping {names} apart, or without the keep-together group Binnenstad, "
+            "Bloemen- en Bomenkwartier; remove one of these rules from the config.") in diag.message
+    assert diag.message.endswith("remove one of these rules from the config.")
+    assert {s.text.split(" ")[1] for s in diag.suggestions} == {"keeping", "the"}
+    _check_suggestions(diag, at_least=2)
+
+
 def test_locked_together_above_maximum(tmp_path):
     p = _problem(tmp_path, {"areas": {"count": 6, "tolerance": 0.10},
                             "rules": {"locks": {"BU06320106": "Gebied 1", "BU06320303": "Gebied 1"}}})

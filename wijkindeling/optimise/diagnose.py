@@ -31,6 +31,7 @@ class Suggestion:
     verified: bool
     problem: Problem | None = field(default=None, repr=False)
     labels: np.ndarray | None = field(default=None, repr=False)  # the plan that verifies it
+    kind: str = ""  # "rule" (a rule dropped), "tolerance" or "count"
 
 
 @dataclass
@@ -95,7 +96,8 @@ def rule_causes(problem: Problem) -> list[tuple[str, str, object]]:
             out.append((f"the keep-together group {_names(problem, group)} holds buurten locked to different areas", "keep_together", tuple(group)))
         for a, b in problem.keep_apart:
             if a in group and b in group:
-                out.append((f"{problem.names[a]} and {problem.names[b]} must be kept apart but are in one keep-together group", "keep_apart", (a, b)))
+                out.append((f"{problem.names[a]} and {problem.names[b]} must be kept apart (rules.keep_apart) but are in "
+                            "one keep-together group (rules.keep_together)", "keep_apart_in_group", (a, b, tuple(group))))
     by_area: dict[int, list[int]] = {}
     for u, a in problem.locks.items():
         by_area.setdefault(a, []).append(u)
@@ -220,7 +222,7 @@ def tolerance_suggestion(problem: Problem, time_limit: float, seed: int, max_tol
     p = problem.with_k(problem.k, pct / 100)
     word = "from" if all(proofs) else "at"  # "from" only when every smaller tolerance tried was proven infeasible
     return Suggestion(f"{problem.k} areas fit {word} ±{pct} % ({_n(p.lo)}–{_n(p.hi)} inhabitants)", problem.k, pct / 100,
-                      sol.objective, sol.status, True, p, sol.labels)
+                      sol.objective, sol.status, True, p, sol.labels, "tolerance")
 
 
 def count_suggestions(problem: Problem, time_limit: float, seed: int) -> list[Suggestion]:
@@ -235,30 +237,50 @@ def count_suggestions(problem: Problem, time_limit: float, seed: int) -> list[Su
             sol = _feasible(p, time_limit, seed)
             if sol is not None:
                 out.append(Suggestion(f"{k} areas at ±{round(100 * tol)} %", k, tol, sol.objective, sol.status, True, p,
-                                      sol.labels))
+                                      sol.labels, "count"))
         if out:
             break
     return out
 
 
+def _without(problem: Problem, kind: str, rule) -> tuple[Problem, str]:
+    """The problem with one rule dropped, and the phrase for it ("without ...")."""
+    if kind == "lock":
+        return (replace(problem, locks={u: a for u, a in problem.locks.items() if u != rule}),
+                f"without the lock on {problem.names[rule]}")
+    if kind == "keep_together":
+        return (replace(problem, keep_together=[g for g in problem.keep_together if tuple(g) != tuple(rule)]),
+                "without the keep-together group " + ", ".join(problem.names[u] for u in rule))
+    return (replace(problem, keep_apart=[pr for pr in problem.keep_apart if tuple(pr) != tuple(rule)]),
+            f"without keeping {problem.names[rule[0]]} and {problem.names[rule[1]]} apart")
+
+
 def rule_suggestions(problem: Problem, conflicts: list[tuple[str, str, object]], time_limit: float,
                      seed: int) -> list[Suggestion]:
+    """Drop each conflicting rule in turn (both rules of a keep-apart pair inside a keep-together group)."""
     out = []
     for _, kind, rule in conflicts:
-        if kind == "lock":
-            locks = {u: a for u, a in problem.locks.items() if u != rule}
-            p = replace(problem, locks=locks)
-            text = f"without the lock on {problem.names[rule]}"
-        elif kind == "keep_together":
-            p = replace(problem, keep_together=[g for g in problem.keep_together if tuple(g) != rule])
-            text = "without the keep-together group " + ", ".join(problem.names[u] for u in rule)
-        else:
-            p = replace(problem, keep_apart=[pr for pr in problem.keep_apart if tuple(pr) != rule])
-            text = f"without keeping {problem.names[rule[0]]} and {problem.names[rule[1]]} apart"
-        sol = _feasible(p, time_limit, seed)
-        if sol is not None:
-            out.append(Suggestion(text, problem.k, None, sol.objective, sol.status, True, p, sol.labels))
+        tries = ([("keep_apart", rule[:2]), ("keep_together", rule[2])] if kind == "keep_apart_in_group"
+                 else [(kind, rule)])
+        for one_kind, one_rule in tries:
+            p, text = _without(problem, one_kind, one_rule)
+            sol = _feasible(p, time_limit, seed)
+            if sol is not None:
+                out.append(Suggestion(text, problem.k, None, sol.objective, sol.status, True, p, sol.labels, "rule"))
     return out
+
+
+def suggestion_sentences(suggestions: list[Suggestion]) -> str:
+    """The verified suggestions as complete sentences (dropped rules first, then sizes and counts)."""
+    rules = [s.text for s in suggestions if s.kind == "rule"]
+    others = [s.text for s in suggestions if s.kind != "rule"]
+    parts = []
+    if rules:
+        fix = "remove that rule from the config" if len(rules) == 1 else "remove one of these rules from the config"
+        parts.append("A valid plan exists " + ", or ".join(rules) + f"; {fix}.")
+    if others:
+        parts.append(_sentence(", or ".join(others)) + ".")
+    return " ".join(parts)
 
 
 def diagnose(problem: Problem, proven: bool | None = None, time_limit: float = 20.0, seed: int = 1) -> Diagnosis:
@@ -290,7 +312,7 @@ def diagnose(problem: Problem, proven: bool | None = None, time_limit: float = 2
         tol = tolerance_suggestion(problem, per_check, seed)
         suggestions += ([tol] if tol else []) + count_suggestions(problem, per_check, seed)
     if suggestions:
-        tail = ". " + _sentence(", or ".join(s.text for s in suggestions)) + "."
+        tail = ". " + suggestion_sentences(suggestions)
     else:
         tail = ". No nearby relaxation (other tolerance or number of areas) was found to work."
     return Diagnosis(False if (causes or proven) else None, head + reason + tail, causes, suggestions)
