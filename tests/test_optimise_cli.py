@@ -65,3 +65,13 @@ def test_sweep_range_errors():
     assert parse_range("4,6,8") == [4, 6, 8]
     result = CliRunner().invoke(main, ["sweep", "configs/woerden.yaml", "--areas", "four"])
     assert result.exit_code == 2 and "like 4-8" in result.output
+
+
+def test_sweep_areas_outside_1_to_n_is_a_one_sentence_error(woerden):
+    """More areas than buurten, a reversed range or zero: exit 2, one line naming --areas and 1..n; no table."""
+    for areas in ("40", "8-4", "0-3"):
+        result = CliRunner().invoke(main, ["sweep", "configs/woerden.yaml", "--areas", areas])
+        assert result.exit_code == 2, (areas, result.output)
+        lines = result.output.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith(f"Error: --areas '{areas}'"), result.output
+        assert f"from 1 to {woerden.n}" in lines[0]

@@ -236,20 +236,28 @@ def print_alternatives(problem: Problem, plans: list, target: Path) -> None:
                   "(moved = buurten in another area than in plan 1; gap = distance to the best possible plan).")
 
 
-def parse_range(text: str) -> list[int]:
-    """'4-8' or '4,6,8' or '5' -> list of K; a user error otherwise."""
+def parse_range(text: str, n: int | None = None) -> list[int]:
+    """'4-8' or '4,6,8' or '5' -> sorted list of K, each from 1 to ``n`` (the number of buurten, when given).
+
+    Anything else is a one-sentence ConfigError naming --areas and the valid range.
+    """
+    valid = f"give area counts from 1 to {n} (the number of buurten), like 4-8" if n else "give area counts of at least 1, like 4-8"
     try:
         out: list[int] = []
         for part in text.split(","):
-            if "-" in part:
+            if "-" in part.strip()[1:]:
                 a, b = part.split("-", 1)
+                if int(b) < int(a):
+                    raise ConfigError(f"--areas '{text}': the range {part.strip()} is empty; {valid}.")
                 out += list(range(int(a), int(b) + 1))
             else:
                 out.append(int(part))
     except ValueError:
-        raise click.BadParameter(f"'{text}' is not a range of area counts; write it like 4-8 or 4,6,8.") from None
+        raise ConfigError(f"--areas '{text}' is not a range of area counts; write it like 4-8 or 4,6,8.") from None
     if not out or min(out) < 1:
-        raise click.BadParameter(f"'{text}' must list area counts of at least 1, like 4-8.")
+        raise ConfigError(f"--areas '{text}' includes {min(out, default=0)} areas; {valid}.")
+    if n is not None and max(out) > n:
+        raise ConfigError(f"--areas '{text}' asks for {max(out)} areas but there are only {n} buurten; {valid}.")
     return sorted(set(out))
 
 
@@ -265,9 +273,9 @@ def sweep(config: str, areas: str, tolerance: float | None, time_limit: float | 
     from .optimise import sweep as run_sweep
     from .optimise.progress import RichProgress
 
-    ks = parse_range(areas)
     cfg = _load(config, None, time_limit, seed)
     problem = build_problem(cfg)
+    ks = parse_range(areas, problem.n)
     tol = cfg.areas.tolerance if tolerance is None else tolerance
     table = Table(title=f"{problem.meta.get('gemeente') or ''}: best plan per number of areas (±{100 * tol:g} %)")
     for col in ("K", "size", "status", "objective", "max dev", "bal", "catch", "ident", "compact", "s"):
