@@ -67,6 +67,25 @@ def test_region_without_members_is_a_user_error(tmp_path):
     assert res.exit_code == 2 and "init" in res.output
 
 
+def test_region_with_a_broken_config_prints_only_the_error(tmp_path):
+    """A broken regional or member config: one line (the error), exit 2, no "N municipality configs extend ..." first."""
+    region = _mini_region(tmp_path)
+    broken_member = yaml.safe_load((tmp_path / "lopik.yaml").read_text(encoding="utf-8"))
+    broken_member["areas"] = {"count": 0}
+    (tmp_path / "lopik.yaml").write_text(yaml.safe_dump(broken_member, allow_unicode=True), encoding="utf-8")
+    cases = [(region, "lopik.yaml"), (tmp_path / "missing.yaml", "missing.yaml")]
+    for path, culprit in cases:
+        res = CliRunner().invoke(main, ["region", str(path), "--out", str(tmp_path / "out")])
+        assert res.exit_code == 2, res.output
+        lines = res.output.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("Error: ") and culprit in lines[0], res.output
+    region.write_text(f"extends: {REGION}\nregion: Testregio\nareaz: 3\n", encoding="utf-8")
+    res = CliRunner().invoke(main, ["region", str(region), "--out", str(tmp_path / "out")])
+    assert res.exit_code == 2 and res.output.strip().splitlines() == [res.output.strip()]
+    assert "areaz" in res.output and "municipality configs" not in res.output
+    assert not (tmp_path / "out").exists()
+
+
 @pytest.mark.slow
 def test_region_cli_on_the_six_municipalities(tmp_path):
     """The real region, HTML only, short limits: every chapter has a map and (when a plan exists) a table."""

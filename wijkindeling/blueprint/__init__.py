@@ -146,20 +146,26 @@ def member_configs(region_file: Path) -> list[Path]:
     return members
 
 
+def region_members(region_path: Path) -> tuple[Config, list[Path], list[Config]]:
+    """The regional config, its member config files and their loaded configs; a ConfigError for a broken
+    regional or member config, or when no config extends the regional one (checked before any output)."""
+    region = load_config(region_path)
+    members = member_configs(Path(region_path))
+    if not members:
+        raise ConfigError(f"{region_path}: no municipality config in {Path(region_path).parent} says 'extends: {Path(region_path).name}'; create one with `wijkindeling init`.")
+    return region, members, [load_config(m) for m in members]
+
+
 def write_region(region_path: Path, lang: str | None = None, formats: tuple[str, ...] | list[str] = FORMATS, force: bool = False,
                  time_limit: float | None = None, variant_time_limit: float | None = None, with_variants: bool = True,
                  threads: int | None = None, out: Path | None = None, progress=None) -> Written:
     """Every municipality of the region: its own outputs and handreiking, plus one regional handreiking."""
     t0 = time.perf_counter()
-    region = load_config(region_path)
+    region, members, cfgs = region_members(region_path)
     lang = lang or region.output.lang
-    members = member_configs(Path(region_path))
-    if not members:
-        raise ConfigError(f"{region_path}: no municipality config in {Path(region_path).parent} says 'extends: {Path(region_path).name}'; create one with `wijkindeling init`.")
     base = Path(out or region.output.dir)
     region_name = region.region or Path(region_path).stem
     target = base / slug(region_name) / FOLDER
-    cfgs = [load_config(m) for m in members]
     for cfg, path in zip(cfgs, members):
         _check_target(base / slug(cfg.gemeente or cfg.gemeentecode or path.stem) / FOLDER, force)
     _check_target(target, force)

@@ -75,10 +75,10 @@ def region_cmd(region_config: str, lang: str | None, formats: str, time_limit: f
                no_variants: bool, out: str | None, force: bool) -> None:
     """Run every municipality config that extends REGION_CONFIG; write each one's outputs and one regional handreiking."""
     from ..cli import console, fmt_int
-    from . import member_configs, parse_formats, write_region
+    from . import parse_formats, region_members, write_region
 
     fmts = parse_formats(formats)
-    members = member_configs(Path(region_config))
+    _, members, _ = region_members(Path(region_config))  # a broken config is reported alone, before anything else
     click.echo(f"{len(members)} municipality configs extend {region_config}: {', '.join(m.name for m in members)}")
 
     def progress(result, seconds: float) -> None:
