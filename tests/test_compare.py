@@ -129,7 +129,9 @@ def test_cli_compare_csv_equals_metrics_and_names_winners(plan, woerden, cli_com
     assert rows["objective"]["winner"] == "optimiser"
     assert "cbs-wijken breaks hard rules" in output and "Wijk 04 Buitengebied Woerden-West has 375 inhabitants" in output
     page = (folder / "compare.html").read_text(encoding="utf-8")
-    assert "Overtredingen van harde regels" in page and "Wijk 04 Buitengebied Woerden-West has 375 inhabitants" in page
+    # compare.html is Dutch: the same violations from metrics, rendered in Dutch
+    assert "Overtredingen van harde regels" in page and "Wijk 04 Buitengebied Woerden-West heeft 375 inwoners, onder het minimum" in page
+    assert "inhabitants" not in page
     assert (folder / "compare.png").read_bytes()[:4] == b"\x89PNG"
 
 
@@ -217,3 +219,37 @@ def test_hand_drawn_polygons_assign_each_buurt_by_largest_overlap(woerden, tmp_p
     assert np.array_equal(np.array(names)[labels] == "West", west)
     straddling = [g for g in geoms if 0 < g.intersection(drawn.geometry[0]).area < g.area - 1]
     assert straddling  # the line really cuts through buurten, so the overlap rule was exercised
+
+
+def test_violations_one_source_english_and_dutch(woerden):
+    """metrics.violation_items is the single source: the English sentences (CLI, metrics.json) and the Dutch
+    ones (documents) name the same areas, buurten and numbers, rule by rule."""
+    from dataclasses import replace
+
+    from wijkindeling.metrics import violation_items, violations
+
+    wlabels, wnames = wijken_plan(woerden)
+    p = problem_for_plan(woerden, wnames)
+    a, b = int(np.flatnonzero(wlabels == 0)[0]), int(np.flatnonzero(wlabels == 1)[0])
+    same = [int(u) for u in np.flatnonzero(wlabels == 0)[:2]]
+    p = replace(p, locks={a: 1}, keep_together=[[a, b]], keep_apart=[tuple(same)])
+    items = violation_items(p, wlabels)
+    assert score(p, wlabels).violations == violations(p, wlabels) == [v.text() for v in items]
+    kinds = {v.kind for v in items}
+    assert {"below", "above", "lock", "split_group", "together"} <= kinds
+    en, nl = violations(p, wlabels), violations(p, wlabels, lang="nl")
+    assert len(en) == len(nl) == len(items)
+    pops = dict(zip(p.area_names, np.bincount(wlabels, weights=p.population, minlength=p.k).astype(int)))
+    for v, e, d in zip(items, en, nl):
+        assert v.subject in e and v.subject in d
+        if v.kind == "below":
+            assert v.value == pops[v.subject]
+            assert e == f"{v.subject} has {pops[v.subject]} inhabitants, below the minimum {p.lo:.0f}"
+            nl_pop = f"{pops[v.subject]:,}".replace(",", ".")
+            assert d.startswith(f"{v.subject} heeft {nl_pop} inwoners, onder het minimum van ")
+        if v.kind == "lock":
+            assert (v.subject, v.other) == (p.names[a], p.area_names[1])
+            assert e == f"{p.names[a]} is locked to {p.area_names[1]}" and "vastgezet op" in d
+        if v.kind == "together":
+            assert e.endswith("must be apart") and d.endswith("moeten in verschillende gebieden liggen")
+    assert not any(word in " ".join(nl) for word in ("inhabitants", "locked", "must be", "is split"))

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .metrics import Scores, area_table, score
+from .metrics import Scores, area_table, score, violations
 from .plan import read_plan, problem_for_plan
 from .problem import Problem
 
@@ -297,7 +297,8 @@ def render_html(comp: Comparison, title: str) -> str:
             win = r["winner"] and (r["winner"] == "gelijk" or name in r["winner"].split(", "))
             cells.append(f'<td class="num{" win" if win else ""}">{_e(format_value(r["key"], v))}</td>')
         body.append(f'<tr data-score="{r["key"]}"><td>{_e(r["label"])}</td>{"".join(cells)}<td>{_e(r["winner"])}</td></tr>')
-    viol = "".join(f"<li><b>{_e(e.name)}</b>: {_e('; '.join(e.scores.violations))}</li>" for e in comp.entries if e.scores.violations)
+    viol = "".join(f"<li><b>{_e(e.name)}</b>: {_e('; '.join(violations(e.problem, e.labels, lang='nl')))}</li>"
+                   for e in comp.entries if e.scores.violations)
     changes = "".join(f"<tr><td>{_e(c['plan'])}</td><td>{_e(c['buurtnaam'])} ({_e(c['buurtcode'])})</td>"
                       f'<td class="num">{nl_int(c["population"])}</td><td>{_e(c["from_area"])}</td><td>{_e(c["to_area"])}</td></tr>'
                       for c in comp.changes)

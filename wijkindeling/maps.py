@@ -26,7 +26,7 @@ from jinja2 import Template
 import geopandas as gpd
 import numpy as np
 
-from .metrics import area_table, score
+from .metrics import area_table, score, violations
 from .plan import areas_layer, buurten_layer
 from .problem import Problem
 
@@ -276,7 +276,7 @@ def _legend_html(problem: Problem, labels: np.ndarray, title: str, colours: list
     if problem.meta.get("practices_fictional"):
         notes.append("<b>Praktijken FICTIEF (voorbeeld)</b>")
     if not s.valid:
-        notes.append('<span style="color:#B00020"><b>Breekt harde regels:</b> ' + _esc("; ".join(s.violations)) + "</span>")
+        notes.append('<span style="color:#B00020"><b>Breekt harde regels:</b> ' + _esc("; ".join(violations(problem, labels, lang="nl"))) + "</span>")
     return (
         '<style>#wk-legend{position:fixed;bottom:24px;right:12px;z-index:9999;background:#fff;padding:8px 10px;'
         'border:1px solid #777;border-radius:4px;font:12px/1.35 sans-serif;max-height:55vh;max-width:330px;overflow:auto}'

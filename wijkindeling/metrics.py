@@ -145,41 +145,90 @@ def non_contiguous_areas(problem: Problem, labels: np.ndarray) -> list[int]:
     return bad
 
 
-def violations(problem: Problem, labels: np.ndarray) -> list[str]:
-    """Every hard rule the plan breaks, as short sentences (empty list: valid)."""
-    out = []
+@dataclass(frozen=True)
+class Violation:
+    """One broken hard rule: ``kind``, what breaks it (``subject``: area, buurt or group names), and for
+    population rules the ``value`` and its ``bound``; ``other`` is the lock's area or the keep-apart partner."""
+
+    kind: str  # labels | empty | below | above | not_contiguous | lock | split_group | together
+    subject: str
+    value: float | None = None
+    bound: float | None = None
+    other: str = ""
+
+    def text(self, lang: str = "en") -> str:
+        """The rule as a short sentence fragment in English (``en``, the CLI's) or Dutch (``nl``, documents')."""
+        return (_VIOLATION_NL if lang == "nl" else _VIOLATION_EN)[self.kind](self)
+
+
+def _nl_int(x: float) -> str:
+    return f"{int(round(x)):,}".replace(",", ".")
+
+
+_VIOLATION_EN = {
+    "labels": lambda v: f"the plan must give each of the {v.value:.0f} buurten an area 0..{v.bound:.0f}",
+    "empty": lambda v: f"{v.subject} is empty",
+    "below": lambda v: f"{v.subject} has {v.value:.0f} inhabitants, below the minimum {v.bound:.0f}",
+    "above": lambda v: f"{v.subject} has {v.value:.0f} inhabitants, above the maximum {v.bound:.0f}",
+    "not_contiguous": lambda v: f"{v.subject} is not contiguous",
+    "lock": lambda v: f"{v.subject} is locked to {v.other}",
+    "split_group": lambda v: f"keep-together group {v.subject} is split",
+    "together": lambda v: f"{v.subject} and {v.other} must be apart",
+}
+_VIOLATION_NL = {
+    "labels": lambda v: f"het plan moet elk van de {v.value:.0f} buurten een gebied 0..{v.bound:.0f} geven",
+    "empty": lambda v: f"{v.subject} is leeg",
+    "below": lambda v: f"{v.subject} heeft {_nl_int(v.value)} inwoners, onder het minimum van {_nl_int(v.bound)}",
+    "above": lambda v: f"{v.subject} heeft {_nl_int(v.value)} inwoners, boven het maximum van {_nl_int(v.bound)}",
+    "not_contiguous": lambda v: f"{v.subject} is niet aaneengesloten",
+    "lock": lambda v: f"{v.subject} is vastgezet op {v.other} maar ligt daar niet",
+    "split_group": lambda v: f"de groep {v.subject} (bij elkaar houden) is gesplitst",
+    "together": lambda v: f"{v.subject} en {v.other} moeten in verschillende gebieden liggen",
+}
+
+
+def violation_items(problem: Problem, labels: np.ndarray) -> list[Violation]:
+    """Every hard rule the plan breaks, as structured items (empty list: valid)."""
+    out: list[Violation] = []
     labels = np.asarray(labels)
     if labels.shape != (problem.n,) or labels.min(initial=0) < 0 or labels.max(initial=0) >= problem.k:
-        return [f"the plan must give each of the {problem.n} buurten an area 0..{problem.k - 1}"]
+        return [Violation("labels", "", problem.n, problem.k - 1)]
     pops = area_populations(problem, labels)
     for k in range(problem.k):
         name = problem.area_names[k]
         if pops[k] == 0 and not (labels == k).any():
-            out.append(f"{name} is empty")
+            out.append(Violation("empty", name))
         elif pops[k] < problem.lo - 1e-9:
-            out.append(f"{name} has {pops[k]} inhabitants, below the minimum {problem.lo:.0f}")
+            out.append(Violation("below", name, int(pops[k]), float(problem.lo)))
         elif pops[k] > problem.hi + 1e-9:
-            out.append(f"{name} has {pops[k]} inhabitants, above the maximum {problem.hi:.0f}")
+            out.append(Violation("above", name, int(pops[k]), float(problem.hi)))
     for k in non_contiguous_areas(problem, labels):
-        out.append(f"{problem.area_names[k]} is not contiguous")
+        out.append(Violation("not_contiguous", problem.area_names[k]))
     for unit, area in problem.locks.items():
         if labels[unit] != area:
-            out.append(f"{problem.names[unit]} is locked to {problem.area_names[area]}")
+            out.append(Violation("lock", problem.names[unit], other=problem.area_names[area]))
     for group in problem.keep_together:
         if len(set(labels[group].tolist())) > 1:
-            out.append("keep-together group " + ", ".join(problem.names[u] for u in group) + " is split")
+            out.append(Violation("split_group", ", ".join(problem.names[u] for u in group)))
     for a, b in problem.keep_apart:
         if labels[a] == labels[b]:
-            out.append(f"{problem.names[a]} and {problem.names[b]} must be apart")
+            out.append(Violation("together", problem.names[a], other=problem.names[b]))
     return out
+
+
+def violations(problem: Problem, labels: np.ndarray, lang: str = "en") -> list[str]:
+    """Every hard rule the plan breaks, as short sentences (empty list: valid); English for the CLI and
+    metrics.json, ``lang="nl"`` for Dutch documents (both rendered from :func:`violation_items`)."""
+    return [v.text(lang) for v in violation_items(problem, labels)]
 
 
 def score(problem: Problem, labels: np.ndarray) -> Scores:
     """All scores of a plan; ``valid`` says whether every hard rule holds."""
     labels = np.asarray(labels, dtype=int)
-    viol = violations(problem, labels)
-    if viol and viol[0].startswith("the plan must"):
-        raise ValueError(viol[0])
+    items = violation_items(problem, labels)
+    if items and items[0].kind == "labels":
+        raise ValueError(items[0].text())
+    viol = [v.text() for v in items]
     terms = {
         "balance": balance_term(problem, labels),
         "catchment": catchment_term(problem, labels),
