@@ -149,6 +149,13 @@ def solve(problem: Problem, time_limit: float = 60.0, backend: str = "highs", se
 
     t0 = time.perf_counter()
     deadline = t0 + time_limit
+    if problem.k == 1:  # one area holding everything: the only plan, valid or not
+        labels = np.zeros(problem.n, dtype=int)
+        if metrics.violations(problem, labels):
+            return _finish(problem, None, False, None, t0, backend, {"method": "k=1"}, infeasible=True,
+                           explain=explain)
+        return _finish(problem, labels, True, metrics.objective(problem, labels), t0, backend, {"method": "k=1"},
+                       explain=explain)
     if quick_causes(problem):
         return _finish(problem, None, False, None, t0, backend, {"method": "checks"}, infeasible=True, explain=explain)
     exact = exact and _exact_applies(problem, backend)
@@ -159,9 +166,12 @@ def solve(problem: Problem, time_limit: float = 60.0, backend: str = "highs", se
     best, best_obj = heur.labels, heur.objective
     if not exact or time.perf_counter() >= deadline:
         return _finish(problem, best, False, None, t0, "heuristic", details, explain=explain)
+    if backend == "highs" and problem.n > col.MAX_BITS and best is not None:
+        return _solve_cg(problem, heur, details, t0, deadline, threads, seed, progress, gap, explain)
     if backend == "highs" and problem.n <= col.MAX_BITS:
-        try:
-            cols = col.build_columns(problem, max_sets=MAX_SETS, deadline=deadline)
+        try:  # the enumeration may use at most half of the time left
+            cols = col.build_columns(problem, max_sets=MAX_SETS,
+                                     deadline=time.perf_counter() + 0.5 * (deadline - time.perf_counter()))
         except col.TooManyColumns:
             cols = None
         if cols is not None:
@@ -200,6 +210,32 @@ def solve(problem: Problem, time_limit: float = 60.0, backend: str = "highs", se
         more = heuristic(problem, time_limit=deadline - time.perf_counter(), seed=seed + 1)
         best = more.labels
     return _finish(problem, best, False, None, t0, "heuristic", details, explain=explain)
+
+
+CG_IP_SHARE = 0.15  # share of the time left after the heuristic kept for the restricted master IP
+
+
+def _solve_cg(problem: Problem, heur, details: dict, t0: float, deadline: float, threads: int, seed: int,
+              progress: Progress | None, gap: float, explain: bool) -> Solution:
+    """Column generation bound (``cg.py``) for instances too large to enumerate, then the
+    restricted master as an integer program over the generated districts for a better plan."""
+    from . import cg
+
+    best, best_obj = heur.labels, heur.objective
+    plans = [labels for _, labels in heur.pool] or [best]
+    left = deadline - time.perf_counter()
+    report = (lambda rmp, bnd: _notify(progress, t0, "bound", best_obj, bnd)) if progress else None
+    res = cg.column_generation(problem, plans, deadline=deadline - CG_IP_SHARE * left, threads=threads, seed=seed,
+                               progress=report, target_gap=gap, incumbent=best_obj)
+    details.update(method="column-generation", cg_bound=res.bound, cg_converged=res.converged,
+                   cg_iterations=res.iterations, columns=len(res.member), cg_seconds=res.seconds)
+    if time.perf_counter() < deadline - 0.5 and len(res.member):
+        labels, _ = cg.master_ip(problem, res, time_limit=deadline - time.perf_counter() - 0.3, threads=threads,
+                                 seed=seed)
+        if labels is not None and not metrics.violations(problem, labels) and (
+                metrics.objective(problem, labels) < best_obj - 1e-9):
+            best = labels
+    return _finish(problem, best, False, res.bound, t0, backend="highs", details=details, explain=explain)
 
 
 def _highs_progress(progress: Progress | None, t0: float, phase: str):

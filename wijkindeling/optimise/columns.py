@@ -114,11 +114,14 @@ def enumerate_masks(problem: Problem, max_sets: int = 3_000_000, deadline: float
         low = S & -S
         A = N & ~S & ~(low + low - 1)  # grow only by neighbours above the set's lowest unit (its root)
         room = hi - P
-        grow = []
+        grow, size = [], 0
         for v in range(n):
             m = (((A >> v) & 1) == 1) & (pop[v] <= room)
             if m.any():
                 grow.append(S[m] | bits[v])
+                size += len(grow[-1])
+            if total + size > 2 * max_sets or (deadline is not None and time.perf_counter() > deadline):
+                raise TooManyColumns(f"more than {max_sets} connected sets")  # give up early, within the level
         if not grow:
             break
         S = pd.unique(np.concatenate(grow))
