@@ -23,27 +23,20 @@ def data_uri(path: Path) -> str:
     return "data:image/png;base64," + base64.b64encode(Path(path).read_bytes()).decode("ascii")
 
 
-def proposal_map(problem: Problem, labels: np.ndarray, path: Path, title: str) -> Path:
-    static_map(problem, labels, path, title)
-    return path
-
-
-def wijken_map(problem: Problem, path: Path, title: str, source: str) -> Path:
-    """The municipality's CBS wijken with their inhabitants (the starting picture when no plan was found)."""
+def _new_figure():
+    """A square matplotlib figure for a document map (Agg backend, no screen needed)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    b = problem.buurten
-    fig, ax = plt.subplots(figsize=(8.5, 8.5), dpi=120)
-    for k, (name, rows) in enumerate(b.groupby("wijknaam", sort=True)):
-        shape = rows.geometry.union_all()
-        gpd.GeoSeries([shape]).plot(ax=ax, color=area_colour(k), alpha=0.7, edgecolor="#111", linewidth=1.4)
-        pt = shape.representative_point()
-        ax.annotate(f"{name}\n{int(rows['population'].sum()):,}".replace(",", "."), (pt.x, pt.y), ha="center", va="center",
-                    fontsize=7, bbox={"boxstyle": "round,pad=0.2", "fc": "white", "alpha": 0.8, "lw": 0})
-    b.boundary.plot(ax=ax, color="#555", linewidth=0.3)
+    return plt.subplots(figsize=(8.5, 8.5), dpi=120)
+
+
+def _finish(fig, ax, path: Path, title: str, source: str) -> Path:
+    """Source line, title, no axes; save as PNG and free the figure."""
+    import matplotlib.pyplot as plt
+
     ax.text(0.01, 0.01, source, transform=ax.transAxes, fontsize=7, color="#333")
     ax.set_title(title, fontsize=11)
     ax.set_axis_off()
@@ -53,14 +46,28 @@ def wijken_map(problem: Problem, path: Path, title: str, source: str) -> Path:
     return path
 
 
+def proposal_map(problem: Problem, labels: np.ndarray, path: Path, title: str) -> Path:
+    static_map(problem, labels, path, title)
+    return path
+
+
+def wijken_map(problem: Problem, path: Path, title: str, source: str) -> Path:
+    """The municipality's CBS wijken with their inhabitants (the starting picture when no plan was found)."""
+    b = problem.buurten
+    fig, ax = _new_figure()
+    for k, (name, rows) in enumerate(b.groupby("wijknaam", sort=True)):
+        shape = rows.geometry.union_all()
+        gpd.GeoSeries([shape]).plot(ax=ax, color=area_colour(k), alpha=0.7, edgecolor="#111", linewidth=1.4)
+        pt = shape.representative_point()
+        ax.annotate(f"{name}\n{int(rows['population'].sum()):,}".replace(",", "."), (pt.x, pt.y), ha="center", va="center",
+                    fontsize=7, bbox={"boxstyle": "round,pad=0.2", "fc": "white", "alpha": 0.8, "lw": 0})
+    b.boundary.plot(ax=ax, color="#555", linewidth=0.3)
+    return _finish(fig, ax, path, title, source)
+
+
 def region_map(parts: list[tuple[Problem, np.ndarray | None, str]], path: Path, title: str, source: str) -> Path:
     """All municipalities of a region: their areas coloured, municipal borders bold, names as labels."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(8.5, 8.5), dpi=120)
+    fig, ax = _new_figure()
     for problem, labels, name in parts:
         outline = problem.buurten.geometry.union_all()
         if labels is not None:
@@ -73,10 +80,4 @@ def region_map(parts: list[tuple[Problem, np.ndarray | None, str]], path: Path, 
         k = problem.k if labels is not None else "–"
         ax.annotate(f"{name}\n{k}", (pt.x, pt.y), ha="center", va="center", fontsize=9, fontweight="bold",
                     bbox={"boxstyle": "round,pad=0.25", "fc": "white", "alpha": 0.85, "lw": 0})
-    ax.text(0.01, 0.01, source, transform=ax.transAxes, fontsize=7, color="#333")
-    ax.set_title(title, fontsize=11)
-    ax.set_axis_off()
-    fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
-    return path
+    return _finish(fig, ax, path, title, source)
