@@ -7,7 +7,11 @@
 3. exact: for up to 62 units, every connected district within the bounds is enumerated and the
    set-partitioning model is solved by column generation + HiGHS (``columns.py``): proven optimal
    or proven infeasible; when the enumeration is too large, the flow MIP (``mip.py``) warm-started
-   from the heuristic plan gives a dual bound and gap within the time left.
+   from the heuristic plan gives a dual bound and gap within the time left;
+4. above 62 units: column generation with a pricing MIP (``cg.py``) gives a Lagrangian lower bound
+   (status ``gap``) and the restricted master, solved as an integer program, may improve the plan.
+
+K=1 is answered at once (the single area is either valid, so optimal, or the problem is infeasible).
 
 The returned :class:`Solution`'s ``objective`` is always ``metrics.objective`` of its plan, and
 ``status`` is ``optimal`` only when HiGHS proved it (``gap`` with a bound, ``heuristic`` without).
@@ -212,7 +216,7 @@ def solve(problem: Problem, time_limit: float = 60.0, backend: str = "highs", se
     return _finish(problem, best, False, None, t0, "heuristic", details, explain=explain)
 
 
-CG_IP_SHARE = 0.15  # share of the time left after the heuristic kept for the restricted master IP
+CG_IP_SHARE = 0.05  # share of the time left after the heuristic kept for the restricted master IP
 
 
 def _solve_cg(problem: Problem, heur, details: dict, t0: float, deadline: float, threads: int, seed: int,
@@ -225,8 +229,8 @@ def _solve_cg(problem: Problem, heur, details: dict, t0: float, deadline: float,
     plans = [labels for _, labels in heur.pool] or [best]
     left = deadline - time.perf_counter()
     report = (lambda rmp, bnd: _notify(progress, t0, "bound", best_obj, bnd)) if progress else None
-    res = cg.column_generation(problem, plans, deadline=deadline - CG_IP_SHARE * left, threads=threads, seed=seed,
-                               progress=report, target_gap=gap, incumbent=best_obj)
+    res = cg.column_generation(problem, plans, deadline=deadline - max(1.0, CG_IP_SHARE * left), threads=threads,
+                               seed=seed, progress=report, target_gap=gap, incumbent=best_obj)
     details.update(method="column-generation", cg_bound=res.bound, cg_converged=res.converged,
                    cg_iterations=res.iterations, columns=len(res.member), cg_seconds=res.seconds)
     if time.perf_counter() < deadline - 0.5 and len(res.member):

@@ -26,7 +26,7 @@ import numpy as np
 
 from ..metrics import objective_coefficients
 from ..problem import Problem
-from .columns import district_costs, district_parts, labels_from_columns, new_highs, read_highs
+from .columns import district_costs, district_parts, read_highs
 
 
 @dataclass
@@ -336,7 +336,8 @@ def improve_columns(problem: Problem, nbrs: list[list[int]], starts: np.ndarray,
 
 def column_generation(problem: Problem, plans: list[np.ndarray], deadline: float, threads: int = 1,
                       seed: int = 1, progress=None, target_gap: float = 0.0,
-                      incumbent: float | None = None, width: float = 0.3) -> CGResult:
+                      incumbent: float | None = None, width: float = 0.15, price_limit: float = 10.0,
+                      cheap_min: int = 1, cheap_every: int = 4) -> CGResult:
     """Lower bound on every plan by column generation; ``plans`` (label arrays) seed the master."""
     t0 = time.perf_counter()
     rng = np.random.default_rng(seed)
@@ -373,12 +374,12 @@ def column_generation(problem: Problem, plans: list[np.ndarray], deadline: float
             _, c, _ = district_costs(problem, grown)
             rc = c - grown.astype(float) @ pi - mu
             added += master.add(grown[rc < -1e-6], c[rc < -1e-6])
-        if added and its % 4:
+        if added >= cheap_min and its % cheap_every:
             continue  # cheap columns still coming: re-solve before paying for an exact pricing
         left = deadline - time.perf_counter() - 0.2
         if left <= 0:
             break
-        lb, found = pricer.price(pi, time_limit=min(left, 10.0))
+        lb, found = pricer.price(pi, time_limit=min(left, price_limit))
         if found:
             F = np.array(found, dtype=bool)
             _, c, _ = district_costs(problem, F)
@@ -411,7 +412,7 @@ def master_ip(problem: Problem, cg: CGResult, time_limit: float, threads: int = 
     """Best plan over the generated districts (restricted master as an integer program)."""
     from .columns import Columns, solve_columns
 
-    masks = np.arange(len(cg.member), dtype=np.int64)  # stand-in ids; solve_columns only needs members
+    masks = np.arange(len(cg.member), dtype=np.int64)  # ids only: with members given no bit masks are needed
     cols = Columns(masks, cg.member, cg.member.astype(float) @ problem.population, cg.cost, cg.constant, 0.0)
     res = solve_columns(problem, cols, time_limit=time_limit, threads=threads, seed=seed)
     if res.labels is None:
