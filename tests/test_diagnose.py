@@ -13,7 +13,7 @@ from wijkindeling import metrics
 from wijkindeling.cli import main
 from wijkindeling.config import load_config
 from wijkindeling.optimise import diagnose, solve
-from wijkindeling.optimise.diagnose import quick_causes
+from wijkindeling.optimise.diagnosis import quick_causes
 from wijkindeling.problem import build_problem
 
 from .conftest import CONFIGS, write_config
@@ -139,3 +139,13 @@ def test_propose_prints_diagnosis_and_exits_1(tmp_path):
     assert "Schilderskwartier" in result.output
     assert "Traceback" not in result.output
     assert not (tmp_path / "outputs").exists() or not any((tmp_path / "outputs").rglob("plan.csv"))
+
+
+def test_diagnose_stays_a_function_after_its_module_is_imported():
+    """The function `optimise.diagnose` must not be shadowed by a submodule of the same name."""
+    import importlib
+
+    import wijkindeling.optimise as optimise
+
+    importlib.import_module("wijkindeling.optimise.diagnosis")
+    assert callable(optimise.diagnose)

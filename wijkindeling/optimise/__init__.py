@@ -95,7 +95,7 @@ def _finish(problem: Problem, labels: np.ndarray | None, proven: bool, bound: fl
         message = ""
         details = {**details, "seconds_to_verdict": seconds}  # before the diagnosis below
         if explain:
-            from .diagnose import diagnose
+            from .diagnosis import diagnose
 
             diag = diagnose(problem, proven=infeasible)
             message = diag.message
@@ -148,7 +148,7 @@ def solve(problem: Problem, time_limit: float = 60.0, backend: str = "highs", se
     diagnosis when no plan is found (``message`` stays empty).
     """
     from . import columns as col
-    from .diagnose import quick_causes
+    from .diagnosis import quick_causes
     from .heuristic import heuristic
 
     t0 = time.perf_counter()
@@ -317,6 +317,6 @@ def sweep(problem: Problem, ks, tolerance: float | None = None, time_limit: floa
 
 def diagnose(problem: Problem, **kwargs):
     """Why no plan exists and the nearest verified relaxations (see ``diagnose.py``)."""
-    from .diagnose import diagnose as _diagnose
+    from .diagnosis import diagnose as _diagnose
 
     return _diagnose(problem, **kwargs)
