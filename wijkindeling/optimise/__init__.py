@@ -316,7 +316,7 @@ def sweep(problem: Problem, ks, tolerance: float | None = None, time_limit: floa
 
 
 def diagnose(problem: Problem, **kwargs):
-    """Why no plan exists and the nearest verified relaxations (see ``diagnose.py``)."""
+    """Why no plan exists and the nearest verified relaxations (see ``diagnosis.py``)."""
     from .diagnosis import diagnose as _diagnose
 
     return _diagnose(problem, **kwargs)
