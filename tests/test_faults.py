@@ -212,7 +212,7 @@ def test_time_limit_gives_best_plan_with_honest_status(tmp_path):
     assert record["seconds"] == 6 and "time limit" in record["seconds_meaning"]
     assert "another run may return a different plan" in result.stdout
     run = json.loads((folder / "run.json").read_text())
-    assert 5 < run["solve_seconds"] < 60
+    assert 2 < run["solve_seconds"] < 60  # column generation keeps a reserve for its master IP, so it may end before the limit
 
 
 def test_missing_cbc_names_the_fix(tmp_path, monkeypatch):

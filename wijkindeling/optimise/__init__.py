@@ -103,6 +103,8 @@ def _finish(problem: Problem, labels: np.ndarray | None, proven: bool, bound: fl
         return Solution(None, status, None, bound, None, time.perf_counter() - t0, backend, message, details)
     labels = canonical_labels(problem, np.asarray(labels, dtype=int))
     obj = metrics.objective(problem, labels)
+    if bound is not None and bound <= 0.0:
+        bound = None  # every term is >= 0, so a bound <= 0 says nothing: no bound rather than "gap > 100 %"
     if bound is not None:
         bound = min(bound, obj)  # the bound can never exceed a known plan's value (rounding)
     gap = _gap(obj, bound)
