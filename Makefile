@@ -38,10 +38,7 @@ browser-deps:
 	@bash tests/setup_browser.sh
 
 test: system-deps browser-deps install-test
-	# The interrupt tests (signals sent to a running `propose`) run in their own pytest process first:
-	# after the rest of the suite in one process, SIGINT to the child went unanswered (cause not yet found).
-	$(BIN)/python -m pytest -q tests/test_faults.py
-	$(BIN)/python -m pytest -q --ignore=tests/test_faults.py
+	$(BIN)/python -m pytest -q
 
 bench: install
 	$(BIN)/pip install --quiet -e ".[bench]"

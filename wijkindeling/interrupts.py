@@ -77,6 +77,9 @@ def interrupt_guard() -> Iterator[None]:
     writer.setblocking(False)
     old_fd = signal.set_wakeup_fd(writer.fileno(), warn_on_full_buffer=False)
     old_term = signal.signal(signal.SIGTERM, _term_to_interrupt)
+    # A command started as a background job of a non-interactive shell (`cmd &`) inherits SIGINT as
+    # ignored; Ctrl-C (or `kill -INT`) must still end it cleanly, so install Python's handler.
+    old_int = signal.signal(signal.SIGINT, signal.default_int_handler)
     watchdog = threading.Thread(target=_watch, args=(reader,), daemon=True, name="wijkindeling-interrupt")
     watchdog.start()
     try:
@@ -84,6 +87,7 @@ def interrupt_guard() -> Iterator[None]:
     finally:
         signal.set_wakeup_fd(old_fd)
         signal.signal(signal.SIGTERM, old_term)
+        signal.signal(signal.SIGINT, old_int)
         writer.close()  # wakes the watchdog (end of stream) unless it is already handling a signal
         if not _state["handling"]:
             watchdog.join(timeout=GRACE + 1.0)
