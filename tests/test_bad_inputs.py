@@ -688,15 +688,20 @@ HOSTILE = "<script>alert('buurt')</script>"
 HOSTILE_PRACTICE = '<img src=x onerror="alert(1)">'
 
 
-def test_text_from_data_is_escaped_in_the_map(tmp_path, woerden_raw):
-    """Buurt and practice names are data from other hands: they must not become markup in map.html."""
+def hostile_config(tmp_path, woerden_raw):
+    """A Woerden config whose first buurt and first practice carry markup in their names."""
     raw = woerden_raw.copy()
     raw.loc[0, "buurtnaam"] = HOSTILE
     frame = fictional_practices()
     frame.loc[0, "name"] = HOSTILE_PRACTICE
     prac = tmp_path / "praktijken.csv"
     frame.to_csv(prac, index=False)
-    config = write_config(tmp_path, {"data": {"buurten": str(gpkg(tmp_path, raw))}, "practices": {"path": str(prac)}})
+    return write_config(tmp_path, {"data": {"buurten": str(gpkg(tmp_path, raw))}, "practices": {"path": str(prac)}})
+
+
+def test_text_from_data_is_escaped_in_the_map(tmp_path, woerden_raw):
+    """Buurt and practice names are data from other hands: they must not become markup in map.html."""
+    config = hostile_config(tmp_path, woerden_raw)
     result = run(["propose", config, "--time-limit", "30"])
     assert result.exit_code == 0, result.output
     html = (tmp_path / "outputs" / "woerden" / "voorstel" / "map.html").read_text(encoding="utf-8")
@@ -729,13 +734,7 @@ def test_text_from_data_is_escaped_in_the_handreiking(tmp_path, woerden_raw):
     """The written document (HTML) shows hostile buurt and practice names as text, not markup."""
     if "blueprint" not in main.commands:
         pytest.skip("no blueprint command")
-    raw = woerden_raw.copy()
-    raw.loc[0, "buurtnaam"] = HOSTILE
-    frame = fictional_practices()
-    frame.loc[0, "name"] = HOSTILE_PRACTICE
-    prac = tmp_path / "praktijken.csv"
-    frame.to_csv(prac, index=False)
-    config = write_config(tmp_path, {"data": {"buurten": str(gpkg(tmp_path, raw))}, "practices": {"path": str(prac)}})
+    config = hostile_config(tmp_path, woerden_raw)
     result = run(["blueprint", config, "--format", "html", "--no-variants", "--time-limit", "30"])
     assert result.exit_code == 0, result.output
     pages = list((tmp_path / "outputs").rglob("*.html"))
