@@ -2,8 +2,8 @@
 missing solver; --force.
 
 The interrupt tests run the real ``wijkindeling`` command in a subprocess on Stichtse Vecht (97
-buurten, 7 areas: the solver uses its whole time limit), wait until it says it is optimising, and
-send SIGINT, SIGTERM or SIGKILL. The previous scenario folder must
+buurten, 7 areas: the solver uses its whole time limit), wait until it enters HiGHS (a wrapper around
+the pricing call of column generation writes a marker), and send SIGINT, SIGTERM or SIGKILL. The previous scenario folder must
 be byte-identical afterwards. A Ctrl-C or SIGTERM leaves no temporary folder; SIGKILL cannot be
 caught, so there the promise is that the *next* run removes what the killed one left.
 """
@@ -69,11 +69,25 @@ def wait_for(proc: subprocess.Popen, marker: str, timeout: float = 60.0) -> None
     raise AssertionError(f"{marker!r} did not appear within {timeout} s")
 
 
+IN_SOLVER = """
+import sys
+from wijkindeling.optimise import cg
+real_price = cg.Pricer.price
+def price(self, *args, **kwargs):
+    sys.stderr.write("IN SOLVER\\n"); sys.stderr.flush()
+    return real_price(self, *args, **kwargs)
+cg.Pricer.price = price
+from wijkindeling.cli import main
+main(sys.argv[1:])
+"""
+
+
 def interrupt_solve(config: Path, sig: int) -> tuple[int, str, float]:
-    """Start a long propose over the previous scenario, signal it inside the solver; (rc, stderr, seconds to exit)."""
-    proc = start(["propose", str(config), "--force"])
-    wait_for(proc, "Optimising")
-    time.sleep(4.0)  # well inside the solve
+    """Start a long propose over the previous scenario and signal it as it enters HiGHS (the pricing MIP of
+    column generation, which runs for seconds on Stichtse Vecht); (rc, stderr, seconds to exit)."""
+    proc = start(["propose", str(config), "--force"], code=IN_SOLVER)
+    wait_for(proc, "IN SOLVER")
+    time.sleep(0.2)  # the marker is written just before HiGHS runs: let it start
     assert proc.poll() is None, "the solve finished before it could be interrupted"
     t0 = time.monotonic()
     proc.send_signal(sig)
@@ -86,7 +100,7 @@ def test_interrupt_during_solve_leaves_previous_outputs(previous, sig):
     config, target, before = previous
     rc, err, seconds = interrupt_solve(config, sig)
     assert rc == 130, err
-    lines = [l for l in err.splitlines() if l.strip() and not l.startswith("Optimising")]
+    lines = [l for l in err.splitlines() if l.strip() and not l.startswith(("Optimising", "IN SOLVER"))]
     assert lines == ["Interrupted; previous outputs are untouched."], err
     assert "Traceback" not in err
     assert seconds < 10, f"took {seconds:.1f} s to stop; the solver was not interrupted"
