@@ -307,6 +307,17 @@ def _add_area_labels(fmap: folium.Map, problem: Problem, labels: np.ndarray) -> 
     group.add_to(fmap)
 
 
+def _add_outlines(fmap: folium.Map, features: dict | None, layer: str, name: str, colour: str, dash: str,
+                  css: str, fields: list[str], aliases: list[str]) -> None:
+    """A hidden-by-default layer of dashed outlines (CBS wijken, kernen and groups) with tooltips."""
+    if features is None:
+        return
+    group = folium.FeatureGroup(name=layer, show=False)
+    _geojson_layer(features, {"color": colour, "weight": 3.5, "dashArray": dash, "fill": False, "className": css},
+                   name, fields, aliases).add_to(group)
+    group.add_to(fmap)
+
+
 def interactive_map(problem: Problem, labels: np.ndarray, title: str = "", colours: list[str] | None = None) -> folium.Map:
     """Folium map: areas, buurten with tooltips, wijken/kernen, practices, catchments, legend, layer control."""
     labels = np.asarray(labels, dtype=int)
@@ -326,18 +337,10 @@ def interactive_map(problem: Problem, labels: np.ndarray, title: str = "", colou
                    ["Gebied", "Inwoners", "Afwijking van doel", "Buurten", "Praktijken"]).add_to(areas)
     areas.add_to(fmap)
 
-    wijken = _wijk_features(problem)
-    if wijken is not None:
-        group = folium.FeatureGroup(name="CBS-wijken (grenzen)", show=False)
-        _geojson_layer(wijken, {"color": "#5A1A8C", "weight": 3.5, "dashArray": "8 5", "fill": False, "className": "wk-wijk"},
-                       "CBS-wijken", ["wijk", "inwoners"], ["CBS-wijk", "Inwoners"]).add_to(group)
-        group.add_to(fmap)
-    kernen = _group_features(problem)
-    if kernen is not None:
-        group = folium.FeatureGroup(name="Kernen en groepen (grenzen)", show=False)
-        _geojson_layer(kernen, {"color": "#1B5E20", "weight": 3.5, "dashArray": "2 6", "fill": False, "className": "wk-group"},
-                       "Kernen", ["groep", "inwoners"], ["Identiteit", "Inwoners"]).add_to(group)
-        group.add_to(fmap)
+    _add_outlines(fmap, _wijk_features(problem), "CBS-wijken (grenzen)", "CBS-wijken", "#5A1A8C", "8 5", "wk-wijk",
+                  ["wijk", "inwoners"], ["CBS-wijk", "Inwoners"])
+    _add_outlines(fmap, _group_features(problem), "Kernen en groepen (grenzen)", "Kernen", "#1B5E20", "2 6", "wk-group",
+                  ["groep", "inwoners"], ["Identiteit", "Inwoners"])
 
     buurten = folium.FeatureGroup(name="Buurten", show=True)
     _geojson_layer(_buurt_features(problem, labels),
