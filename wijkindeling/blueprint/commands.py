@@ -31,15 +31,36 @@ def _print_written(written) -> None:
         click.echo(f"  {fmt:4s} {path}")
 
 
+def document_options(region: bool):
+    """The options ``blueprint`` and ``region`` share: language, formats, time limits, variants, output, force."""
+    what = "documents" if region else "document"
+    options = [
+        click.option("--lang", type=click.Choice(["nl", "en"]), default=None,
+                     help=f"Language of the {what} (default: output.lang, nl)."),
+        click.option("--format", "formats", default="html,pdf,docx", show_default=True, help=FORMAT_HELP),
+        click.option("--time-limit", type=click.FloatRange(min=0.1),
+                     help="Time limit per proposal in seconds (default: each config's solver.time_limit)." if region
+                     else "Time limit for the proposal in seconds (default: solver.time_limit)."),
+        click.option("--variant-time-limit", type=click.FloatRange(min=0.1),
+                     help="Time limit per sensitivity variant (default: min(time limit, 20 s))."),
+        click.option("--no-variants", is_flag=True, help="Skip the sensitivity variants (K-1, K+1, one weight doubled)."),
+        click.option("--out", type=click.Path(file_okay=False),
+                     help="Output base folder (default: output.dir" + (" of the regional config)." if region else ").")),
+        click.option("--force", is_flag=True,
+                     help="Overwrite existing handreiking folders." if region else "Overwrite an existing handreiking folder."),
+    ]
+
+    def apply(func):
+        for option in reversed(options):
+            func = option(func)
+        return func
+
+    return apply
+
+
 @click.command("blueprint")
 @click.argument("config", type=click.Path(dir_okay=False))
-@click.option("--lang", type=click.Choice(["nl", "en"]), default=None, help="Language of the document (default: output.lang, nl).")
-@click.option("--format", "formats", default="html,pdf,docx", show_default=True, help=FORMAT_HELP)
-@click.option("--time-limit", type=click.FloatRange(min=0.1), help="Time limit for the proposal in seconds (default: solver.time_limit).")
-@click.option("--variant-time-limit", type=click.FloatRange(min=0.1), help="Time limit per sensitivity variant (default: min(time limit, 20 s)).")
-@click.option("--no-variants", is_flag=True, help="Skip the sensitivity variants (K-1, K+1, one weight doubled).")
-@click.option("--out", type=click.Path(file_okay=False), help="Output base folder (default: output.dir).")
-@click.option("--force", is_flag=True, help="Overwrite an existing handreiking folder.")
+@document_options(region=False)
 @user_errors
 def blueprint_cmd(config: str, lang: str | None, formats: str, time_limit: float | None, variant_time_limit: float | None,
                   no_variants: bool, out: str | None, force: bool) -> None:
@@ -63,13 +84,7 @@ def blueprint_cmd(config: str, lang: str | None, formats: str, time_limit: float
 
 @click.command("region")
 @click.argument("region_config", type=click.Path(dir_okay=False))
-@click.option("--lang", type=click.Choice(["nl", "en"]), default=None, help="Language of the documents (default: output.lang, nl).")
-@click.option("--format", "formats", default="html,pdf,docx", show_default=True, help=FORMAT_HELP)
-@click.option("--time-limit", type=click.FloatRange(min=0.1), help="Time limit per proposal (default: each config's solver.time_limit).")
-@click.option("--variant-time-limit", type=click.FloatRange(min=0.1), help="Time limit per sensitivity variant (default: min(time limit, 20 s)).")
-@click.option("--no-variants", is_flag=True, help="Skip the sensitivity variants.")
-@click.option("--out", type=click.Path(file_okay=False), help="Output base folder (default: output.dir of the regional config).")
-@click.option("--force", is_flag=True, help="Overwrite existing handreiking folders.")
+@document_options(region=True)
 @user_errors
 def region_cmd(region_config: str, lang: str | None, formats: str, time_limit: float | None, variant_time_limit: float | None,
                no_variants: bool, out: str | None, force: bool) -> None:
