@@ -19,7 +19,7 @@ from lxml import html as lhtml
 from pypdf import PdfReader
 
 from wijkindeling.blueprint import parse_formats, write_blueprint
-from wijkindeling.blueprint.analysis import moved_buurten
+from wijkindeling.blueprint.analysis import moved_buurten, sensitivity
 from wijkindeling.blueprint.document import chapter, document
 from wijkindeling.blueprint.docx_writer import html_to_docx
 from wijkindeling.blueprint.figures import data_uri
@@ -139,11 +139,31 @@ def test_buurt_name_with_script_is_escaped(written):
 
 def test_english_rendering_uses_english_numbers(written, metrics):
     result = written.results[0]
-    ctx = document([chapter(result, data_uri(written.folder / "voorstel" / "map.png"), "plan", "woerden.yaml")],
+    ctx = document([chapter(result, data_uri(written.folder / "voorstel" / "map.png"), "plan", "woerden.yaml", "en")],
                    None, "gemeente", "Woerden")
     text = render_html(ctx, "en")
     assert "Municipality of Woerden" in text and "Gemeente Woerden" not in text
     assert f"{metrics['population_total']:,}" in text
+
+
+def test_infeasible_k_in_the_sweep_is_explained_in_the_documents_language(written):
+    """Woerden's variants with the K sweep at ±10 %, where K=7 has no plan: the Dutch handreiking gives the
+    diagnosis in Dutch, the English one in English."""
+    result = written.results[0]
+    strict = replace(result.problem, meta={**result.problem.meta, "tolerance": 0.10})
+    variants = sensitivity(result.cfg, strict, result.solution, time_limit=20, threads=1, n_alternatives=0)
+    sol = next(v.solution for v in variants if v.kind == "k" and v.k == 7)
+    assert sol.status == "infeasible"
+    diag = sol.details["diagnosis"]
+    swept = replace(result, variants=variants)
+    uri = data_uri(written.folder / "voorstel" / "map.png")
+    texts = {}
+    for lang in ("nl", "en"):
+        ctx = document([chapter(swept, uri, "plan", "woerden.yaml", lang)], None, "gemeente", "Woerden")
+        texts[lang] = " ".join(lhtml.document_fromstring(render_html(ctx, lang)).text_content().split())
+    assert diag.text("nl") in texts["nl"] and diag.message not in texts["nl"]
+    assert "Er bestaat geen indeling in 7 gebieden" in texts["nl"] and "No division into" not in texts["nl"]
+    assert diag.message in texts["en"] and diag.text("nl") not in texts["en"]
 
 
 def test_moved_buurten_matches_areas_by_content(woerden):

@@ -3,6 +3,7 @@ relaxation is verified by a valid plan (checked here again with metrics.violatio
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 import numpy as np
@@ -34,13 +35,36 @@ def _check_suggestions(diag, at_least: int = 1):
         assert s.objective == pytest.approx(metrics.objective(s.problem, s.labels))
 
 
+ENGLISH_WORDS = re.compile(r"\b(areas|inhabitants|exists|without|and|the)\b")
+
+
+def _numbers(text: str) -> list[int]:
+    """Every whole number in ``text``, thousands separators (',' or '.') removed, sorted."""
+    return sorted(int(re.sub(r"[.,]", "", m)) for m in re.findall(r"\d(?:[\d.,]*\d)?", text))
+
+
+def _check_dutch(diag):
+    """The Dutch rendering is Dutch, with Dutch thousands separators, and has the English text's numbers."""
+    en, nl = diag.text("en"), diag.text("nl")
+    assert en == diag.message
+    assert "gebieden" in nl and "inwoners" in nl, nl
+    assert not ENGLISH_WORDS.search(nl), nl
+    assert _numbers(nl) == _numbers(en), (en, nl)
+    large = [n for n in _numbers(en) if n >= 1000]
+    assert large and all(f"{n:,}".replace(",", ".") in nl for n in large), nl
+    for s in diag.suggestions:
+        assert _numbers(s.phrase.text("nl")) == _numbers(s.text)
+
+
 def test_too_few_areas_for_the_maximum(tmp_path):
     p = _problem(tmp_path, {"areas": {"count": 6, "min_population": 7000, "max_population": 8000}})
     assert 6 * 8000 < p.total
     diag = diagnose(p, time_limit=30)
     assert diag.feasible is False
     assert "hold at most 48,000, less than the 53,725 inhabitants" in diag.message
+    assert "bevatten samen hoogstens 48.000, minder dan de 53.725 inwoners" in diag.text("nl")
     _check_suggestions(diag)
+    _check_dutch(diag)
 
 
 def test_too_many_areas_for_the_minimum(tmp_path):
@@ -57,6 +81,7 @@ def test_single_buurt_above_maximum(tmp_path):
     assert sol.status == "infeasible"
     assert "Schilderskwartier alone has 6,085 inhabitants, above the maximum of" in sol.message
     _check_suggestions(sol.details["diagnosis"])
+    _check_dutch(sol.details["diagnosis"])
 
 
 def test_keep_together_group_above_maximum(tmp_path):
@@ -94,6 +119,8 @@ def test_keep_apart_inside_keep_together_names_both_rules_and_the_fix(tmp_path):
     assert diag.message.endswith("remove one of these rules from the config.")
     assert {s.text.split(" ")[1] for s in diag.suggestions} == {"keeping", "the"}
     _check_suggestions(diag, at_least=2)
+    _check_dutch(diag)
+    assert "haal een van deze regels uit de config." in diag.text("nl")
 
 
 def test_locked_together_above_maximum(tmp_path):
@@ -103,6 +130,7 @@ def test_locked_together_above_maximum(tmp_path):
     assert "locked to Gebied 1" in diag.message and "11,750" in diag.message
     assert any(s.text.startswith("without the lock on") for s in diag.suggestions)
     _check_suggestions(diag)
+    _check_dutch(diag)
 
 
 def test_disconnected_part_that_fits_no_area(woerden):
@@ -128,7 +156,24 @@ def test_choke_point_stichtse_vecht(tmp_path):
     sol = solve(p, time_limit=20, threads=1)
     assert sol.status == "infeasible"
     assert "can only be reached through Verbindingswegen (320)" in sol.message
+    assert "alleen bereikbaar via Verbindingswegen (320)" in sol.details["diagnosis"].text("nl")
     _check_suggestions(sol.details["diagnosis"])
+    _check_dutch(sol.details["diagnosis"])
+
+
+def test_dutch_diagnosis_without_a_single_cause(woerden):
+    """Woerden, 7 areas at ±10 %: proven infeasible by the exact model; the Dutch text says so with Dutch numbers."""
+    p = woerden.with_k(7, 0.10)
+    sol = solve(p, time_limit=20, threads=1)
+    assert sol.status == "infeasible"
+    diag = sol.details["diagnosis"]
+    assert not diag.causes and diag.message == sol.message
+    nl = diag.text("nl")
+    lo, hi = (f"{round(x):,}".replace(",", ".") for x in (p.lo, p.hi))
+    assert nl.startswith(f"Er bestaat geen indeling in 7 gebieden van {lo}–{hi} inwoners (het exacte model")
+    assert any(s.kind == "tolerance" for s in diag.suggestions)
+    _check_suggestions(diag)
+    _check_dutch(diag)
 
 
 def test_propose_prints_diagnosis_and_exits_1(tmp_path):
@@ -139,6 +184,18 @@ def test_propose_prints_diagnosis_and_exits_1(tmp_path):
     assert "Schilderskwartier" in result.output
     assert "Traceback" not in result.output
     assert not (tmp_path / "outputs").exists() or not any((tmp_path / "outputs").rglob("plan.csv"))
+
+
+def test_every_phrase_has_a_dutch_sentence_with_the_same_fields():
+    """The two sentence tables name the same kinds and fill in the same data (no English fallback, no lost number)."""
+    from string import Formatter
+
+    from wijkindeling.optimise.diagnosis import _PHRASE_EN, _PHRASE_NL
+
+    def fields(table: dict[str, str]) -> dict[str, set[str]]:
+        return {kind: {f for _, f, _, _ in Formatter().parse(text) if f} for kind, text in table.items()}
+
+    assert fields(_PHRASE_NL) == fields(_PHRASE_EN)
 
 
 def test_diagnose_stays_a_function_after_its_module_is_imported():

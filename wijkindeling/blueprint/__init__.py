@@ -75,7 +75,7 @@ def save_run(result: MunicipalityResult, folder: Path, lang: str, config_name: s
         run_dir.mkdir(parents=True, exist_ok=True)
         png, kind = run_dir / "wijken.png", "wijken"
         figures.wijken_map(p, png, plain(lab.wijken_title(name)), p.meta.get("attribution") or "")
-    chap = document.chapter(result, figures.data_uri(png), kind, config_name)
+    chap = document.chapter(result, figures.data_uri(png), kind, config_name, lang)
     (folder / f"varianten-{slug(name)}.json").write_text(json.dumps(_variants_json(result, chap), indent=2, ensure_ascii=False, default=float), encoding="utf-8")
     return chap
 

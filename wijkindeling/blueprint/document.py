@@ -73,19 +73,26 @@ def area_rows(result: MunicipalityResult) -> list[dict]:
     return rows
 
 
-def status_dict(sol, time_limit: float) -> dict:
-    """Solver status words for the templates: code, gap, bound, objective, seconds, time limit."""
+def solution_message(sol, lang: str) -> str:
+    """The solver's remark in the document's language: its diagnosis rendered in ``lang`` when it has one."""
+    diagnosis = sol.details.get("diagnosis")
+    return diagnosis.text(lang) if diagnosis is not None else sol.message
+
+
+def status_dict(sol, time_limit: float, lang: str = "nl") -> dict:
+    """Solver status words for the templates: code, gap, bound, objective, seconds, time limit, message in ``lang``."""
     return {"code": sol.status, "gap": sol.gap, "bound": sol.bound, "objective": sol.objective,
-            "seconds": sol.seconds, "time_limit": time_limit, "backend": sol.backend, "message": sol.message}
+            "seconds": sol.seconds, "time_limit": time_limit, "backend": sol.backend,
+            "message": solution_message(sol, lang)}
 
 
-def variant_dict(v: Variant, time_limit: float, names: dict[str, str]) -> dict:
+def variant_dict(v: Variant, time_limit: float, names: dict[str, str], lang: str = "nl") -> dict:
     s = v.scores
     return {
         "kind": v.kind,
         "k": v.k,
         "found": v.solution.found,
-        "status": status_dict(v.solution, time_limit),
+        "status": status_dict(v.solution, time_limit, lang),
         "objective": None if s is None else s.objective,
         "max_dev": None if s is None else s.max_population_deviation,
         "identity_splits": None if s is None else s.identity_splits,
@@ -105,7 +112,7 @@ def variant_dict(v: Variant, time_limit: float, names: dict[str, str]) -> dict:
     }
 
 
-def proposal_summary(result: MunicipalityResult) -> dict | None:
+def proposal_summary(result: MunicipalityResult, lang: str = "nl") -> dict | None:
     """The proposal's scores in the same shape as a variant (for the comparison table)."""
     rec = result.record
     if rec is None:
@@ -113,7 +120,7 @@ def proposal_summary(result: MunicipalityResult) -> dict | None:
     pops = [a["population"] for a in rec["areas"]]
     sc = rec["scores"]
     return {
-        "kind": "proposal", "k": rec["k"], "found": True, "status": status_dict(result.solution, result.time_limit),
+        "kind": "proposal", "k": rec["k"], "found": True, "status": status_dict(result.solution, result.time_limit, lang),
         "objective": rec["objective"], "max_dev": sc["max_population_deviation"], "identity_splits": sc["identity_splits"],
         "cut_km": sc["cut_boundary_km"], "own_share": sc["patients_in_own_area"], "valid": sc["valid"],
         "pop_min": min(pops), "pop_max": max(pops), "lo": rec["population_min"], "hi": rec["population_max"],
@@ -121,8 +128,8 @@ def proposal_summary(result: MunicipalityResult) -> dict | None:
     }
 
 
-def chapter(result: MunicipalityResult, map_uri: str, map_kind: str, config_name: str) -> dict:
-    """Everything one municipality chapter shows."""
+def chapter(result: MunicipalityResult, map_uri: str, map_kind: str, config_name: str, lang: str = "nl") -> dict:
+    """Everything one municipality chapter shows, with solver remarks in the document's language ``lang``."""
     p, cfg = result.problem, result.cfg
     names = dict(zip(p.codes, p.names))
     return {
@@ -131,15 +138,15 @@ def chapter(result: MunicipalityResult, map_uri: str, map_kind: str, config_name
         "config_file": config_name,
         "key": key_figures(result),
         "found": result.solution.found,
-        "status": status_dict(result.solution, result.time_limit),
+        "status": status_dict(result.solution, result.time_limit, lang),
         "variant_time_limit": result.variant_time_limit,
         "map": map_uri,
         "map_kind": map_kind,
         "areas": area_rows(result),
         "scores": None if result.record is None else result.record["scores"],
         "weights": [{"term": t, "weight": getattr(p.weights, t)} for t in TERMS],
-        "proposal": proposal_summary(result),
-        "variants": [variant_dict(v, result.variant_time_limit, names) for v in result.variants],
+        "proposal": proposal_summary(result, lang),
+        "variants": [variant_dict(v, result.variant_time_limit, names, lang) for v in result.variants],
         "practices_fictional": bool(p.meta.get("practices_fictional")),
         "catchment_available": p.patients is not None,
         "catchment_estimated": bool(p.meta.get("catchment_estimated")),

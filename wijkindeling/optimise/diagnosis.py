@@ -1,11 +1,15 @@
 """Why no plan exists, in one or two sentences, and the nearest relaxations that do work.
 
-:func:`quick_causes` finds cheap sufficient reasons (each one is a proof): the areas cannot hold the
+:func:`cause_phrases` finds cheap sufficient reasons (each one is a proof): the areas cannot hold the
 population, a buurt or keep-together group is above the maximum, rules contradict each other, a
 disconnected part or a part hanging on one buurt (a choke point) cannot be divided into areas within
 the bounds. :func:`diagnose` adds suggestions (another tolerance, another number of areas, dropping a
 conflicting rule) and verifies every one by solving it: a suggestion is only made when a valid plan
 for it was found.
+
+Every cause, suggestion and verdict is kept as data (a :class:`Phrase`: kind, numbers, names) and
+rendered by ``text(lang)``: English (``en``) for the CLI and metrics.json, Dutch (``nl``) for documents,
+one sentence table per language (``_PHRASE_EN``, ``_PHRASE_NL``).
 """
 
 from __future__ import annotations
@@ -19,11 +23,36 @@ import numpy as np
 from ..problem import Problem
 
 
+@dataclass(frozen=True)
+class Buurten:
+    """Buurten a sentence names: the largest few with their inhabitants, and how many more there are."""
+
+    shown: tuple[tuple[str, float], ...]
+    more: int = 0
+
+    def text(self, lang: str = "en") -> str:
+        names = ", ".join(f"{name} ({_num(pop, lang)})" for name, pop in self.shown)
+        return names + (_table(lang)["more"].format(more=self.more) if self.more > 0 else "")
+
+
+@dataclass
+class Phrase:
+    """A cause, suggestion or verdict as data: ``kind`` picks the sentence in each language's table and
+    ``data`` fills it in (numbers, names, :class:`Buurten`, or a solution for its status words)."""
+
+    kind: str
+    data: dict[str, object] = field(default_factory=dict)
+
+    def text(self, lang: str = "en") -> str:
+        """The phrase in English (``en``: CLI, metrics.json) or Dutch (``nl``: documents)."""
+        return _table(lang)[self.kind].format(**{key: _render(value, lang) for key, value in self.data.items()})
+
+
 @dataclass
 class Suggestion:
     """A relaxation and the verified plan that shows it works."""
 
-    text: str
+    phrase: Phrase
     k: int
     tolerance: float | None
     objective: float | None
@@ -33,26 +62,146 @@ class Suggestion:
     labels: np.ndarray | None = field(default=None, repr=False)  # the plan that verifies it
     kind: str = ""  # "rule" (a rule dropped), "tolerance" or "count"
 
+    @property
+    def text(self) -> str:
+        """The relaxation in English (``phrase.text(lang)`` for another language)."""
+        return self.phrase.text()
+
 
 @dataclass
 class Diagnosis:
-    """The verdict: ``feasible`` (None: unknown), a message, the causes and verified suggestions."""
+    """The verdict: ``feasible`` (None: unknown), its head phrase, the causes and verified suggestions."""
 
     feasible: bool | None
-    message: str
-    causes: list[str] = field(default_factory=list)
+    verdict: Phrase  # "plan_exists", "none_exists" or "none_found"
+    causes: list[Phrase] = field(default_factory=list)
     suggestions: list[Suggestion] = field(default_factory=list)
 
+    @property
+    def message(self) -> str:
+        """The whole diagnosis in English (the CLI's and metrics.json's)."""
+        return self.text()
 
-def _n(x: float) -> str:
-    return f"{x:,.0f}"
+    def text(self, lang: str = "en") -> str:
+        """Verdict, at most two causes and the suggestions, as sentences in ``lang`` (``en`` or ``nl``)."""
+        table = _table(lang)
+        head = self.verdict.text(lang)
+        if self.feasible:
+            return head
+        if self.causes:
+            reason = ": " + "; ".join(c.text(lang) for c in self.causes[:2])
+        else:  # proven without a single cause: the exact model says so; unknown: nothing to add
+            reason = table["exact"] if self.feasible is False else ""
+        return f"{head}{reason}. {suggestion_sentences(self.suggestions, lang) or table['no_relaxation']}"
 
 
-def _names(problem: Problem, units, limit: int = 3) -> str:
+def _num(x: float, lang: str = "en") -> str:
+    """A whole number with thousands separators: 6,908 (en) or 6.908 (nl)."""
+    text = f"{x:,.0f}"
+    return text.replace(",", ".") if lang == "nl" else text
+
+
+def _render(value: object, lang: str) -> str:
+    """One value of a phrase's data as text in ``lang``."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (Buurten, Phrase)):
+        return value.text(lang)
+    if isinstance(value, (tuple, list)):
+        return ", ".join(value)
+    if hasattr(value, "status_text"):  # a Solution
+        return value.status_text(lang)
+    return _num(value, lang)
+
+
+def _table(lang: str) -> dict[str, str]:
+    return _PHRASE_NL if lang == "nl" else _PHRASE_EN
+
+
+_PHRASE_EN = {
+    "more": " and {more} more buurten",
+    "or": ", or ",
+    "few_buurten": "there are only {n} buurten for {k} areas",
+    "too_small": "{k} areas of at most {hi} inhabitants hold at most {most}, less than the {total} inhabitants",
+    "too_large": "{k} areas of at least {lo} inhabitants need {least}, more than the {total} inhabitants",
+    "buurt_above": "{name} alone has {pop} inhabitants, above the maximum of {hi}",
+    "group_above": "the keep-together group {group} has {pop} inhabitants, above the maximum of {hi}",
+    "lock_no_area": "{name} is locked to area {area}, which does not exist with {k} areas",
+    "group_locks_differ": "the keep-together group {group} holds buurten locked to different areas",
+    "apart_in_group": "{a} and {b} must be kept apart (rules.keep_apart) but are in one keep-together group "
+                      "(rules.keep_together)",
+    "locked_above": "{units} are locked to {area} and together have {pop} inhabitants, above the maximum of {hi}",
+    "apart_locked": "{a} and {b} must be kept apart but are locked to the same area",
+    "part_disconnected": "the part {part} ({pop} inhabitants) is not connected to the rest and cannot be divided "
+                         "into areas of {lo}–{hi}",
+    "choke_part": "the part {units} ({pop} inhabitants) can only be reached through {via} ({via_pop}) and cannot all "
+                  "form areas of their own, so {via}'s area would need at least {need} inhabitants, above the maximum "
+                  "of {hi}",
+    "choke_parts": "{count} parts ({units}; {pop} inhabitants) can only be reached through {via} ({via_pop}) and "
+                   "cannot all form areas of their own, so {via}'s area would need at least {need} inhabitants, above "
+                   "the maximum of {hi}",
+    "tolerance_from": "{k} areas fit from ±{pct} % ({lo}–{hi} inhabitants)",
+    "tolerance_at": "{k} areas fit at ±{pct} % ({lo}–{hi} inhabitants)",
+    "count": "{k} areas at ±{pct} %",
+    "without_lock": "without the lock on {name}",
+    "without_group": "without the keep-together group {names}",
+    "without_apart": "without keeping {a} and {b} apart",
+    "rules_one": "A valid plan exists {rules}; remove that rule from the config.",
+    "rules_many": "A valid plan exists {rules}; remove one of these rules from the config.",
+    "plan_exists": "A plan with {k} areas exists ({status}).",
+    "none_exists": "No division into {k} areas of {lo}–{hi} inhabitants exists",
+    "none_found": "No division into {k} areas of {lo}–{hi} inhabitants was found within the time limit",
+    "exact": " (the exact model over all connected areas within the bounds has no solution; no single buurt, rule or "
+             "choke point explains it alone)",
+    "no_relaxation": "No nearby relaxation (other tolerance or number of areas) was found to work.",
+}
+_PHRASE_NL = {
+    "more": " en nog {more} buurten",
+    "or": ", of ",
+    "few_buurten": "er zijn maar {n} buurten voor {k} gebieden",
+    "too_small": "{k} gebieden van hoogstens {hi} inwoners bevatten samen hoogstens {most}, minder dan de {total} "
+                 "inwoners",
+    "too_large": "{k} gebieden van minstens {lo} inwoners hebben samen minstens {least} nodig, meer dan de {total} "
+                 "inwoners",
+    "buurt_above": "{name} heeft alleen al {pop} inwoners, boven het maximum van {hi}",
+    "group_above": "de bij elkaar te houden groep {group} heeft {pop} inwoners, boven het maximum van {hi}",
+    "lock_no_area": "{name} is vastgezet op gebied {area}, dat bij {k} gebieden niet bestaat",
+    "group_locks_differ": "de bij elkaar te houden groep {group} bevat buurten die op verschillende gebieden zijn "
+                          "vastgezet",
+    "apart_in_group": "{a} en {b} moeten gescheiden blijven (rules.keep_apart) maar zitten in één bij elkaar te houden "
+                      "groep (rules.keep_together)",
+    "locked_above": "{units} zijn vastgezet op {area} en hebben samen {pop} inwoners, boven het maximum van {hi}",
+    "apart_locked": "{a} en {b} moeten gescheiden blijven maar zijn op hetzelfde gebied vastgezet",
+    "part_disconnected": "het deel {part} ({pop} inwoners) is niet verbonden met de rest en kan niet worden verdeeld "
+                         "in gebieden van {lo}–{hi} inwoners",
+    "choke_part": "het deel {units} ({pop} inwoners) is alleen bereikbaar via {via} ({via_pop}) en kan niet geheel uit "
+                  "eigen gebieden bestaan, dus het gebied van {via} zou minstens {need} inwoners nodig hebben, boven "
+                  "het maximum van {hi}",
+    "choke_parts": "{count} delen ({units}; {pop} inwoners) zijn alleen bereikbaar via {via} ({via_pop}) en kunnen "
+                   "niet allemaal eigen gebieden vormen, dus het gebied van {via} zou minstens {need} inwoners nodig "
+                   "hebben, boven het maximum van {hi}",
+    "tolerance_from": "{k} gebieden passen vanaf ±{pct} % ({lo}–{hi} inwoners)",
+    "tolerance_at": "{k} gebieden passen bij ±{pct} % ({lo}–{hi} inwoners)",
+    "count": "{k} gebieden bij ±{pct} %",
+    "without_lock": "zonder {name} vast te zetten",
+    "without_group": "zonder de bij elkaar te houden groep {names}",
+    "without_apart": "zonder {a} en {b} gescheiden te houden",
+    "rules_one": "Er bestaat een geldig plan {rules}; haal die regel uit de config.",
+    "rules_many": "Er bestaat een geldig plan {rules}; haal een van deze regels uit de config.",
+    "plan_exists": "Er bestaat een plan met {k} gebieden ({status}).",
+    "none_exists": "Er bestaat geen indeling in {k} gebieden van {lo}–{hi} inwoners",
+    "none_found": "Binnen de tijdslimiet is geen indeling in {k} gebieden van {lo}–{hi} inwoners gevonden",
+    "exact": " (het exacte model over alle samenhangende gebieden binnen de grenzen heeft geen oplossing; geen enkele "
+             "buurt, regel of knelpunt verklaart dat op zichzelf)",
+    "no_relaxation": "Geen nabije versoepeling (een andere marge of een ander aantal gebieden) bleek te werken.",
+}
+
+
+def _names(problem: Problem, units, limit: int = 3) -> Buurten:
+    """The largest ``limit`` of ``units`` with their inhabitants, and how many more."""
     units = sorted(units, key=lambda u: -problem.population[u])
-    shown = [f"{problem.names[u]} ({_n(problem.population[u])})" for u in units[:limit]]
-    more = len(units) - limit
-    return ", ".join(shown) + (f" and {more} more buurten" if more > 0 else "")
+    shown = tuple((problem.names[u], float(problem.population[u])) for u in units[:limit])
+    return Buurten(shown, max(0, len(units) - limit))
 
 
 def _fits_some(pop: float, lo: float, hi: float, extra: float = 0.0) -> bool:
@@ -61,58 +210,59 @@ def _fits_some(pop: float, lo: float, hi: float, extra: float = 0.0) -> bool:
     return any(m * lo - 1e-9 <= pop <= m * hi + extra + 1e-9 for m in range(0, m_max + 1))
 
 
-def count_causes(problem: Problem) -> list[str]:
+def count_causes(problem: Problem) -> list[Phrase]:
     k, lo, hi, total = problem.k, problem.lo, problem.hi, problem.total
     out = []
     if k > problem.n:
-        out.append(f"there are only {problem.n} buurten for {k} areas")
+        out.append(Phrase("few_buurten", {"n": problem.n, "k": k}))
     if k * hi < total - 1e-9:
-        out.append(f"{k} areas of at most {_n(hi)} inhabitants hold at most {_n(k * hi)}, less than the {_n(total)} inhabitants")
+        out.append(Phrase("too_small", {"k": k, "hi": hi, "most": k * hi, "total": total}))
     if k * lo > total + 1e-9:
-        out.append(f"{k} areas of at least {_n(lo)} inhabitants need {_n(k * lo)}, more than the {_n(total)} inhabitants")
+        out.append(Phrase("too_large", {"k": k, "lo": lo, "least": k * lo, "total": total}))
     return out
 
 
-def size_causes(problem: Problem) -> list[str]:
+def size_causes(problem: Problem) -> list[Phrase]:
     out = []
     for u in np.flatnonzero(problem.population > problem.hi + 1e-9):
-        out.append(f"{problem.names[u]} alone has {_n(problem.population[u])} inhabitants, above the maximum of {_n(problem.hi)}")
+        out.append(Phrase("buurt_above", {"name": problem.names[u], "pop": problem.population[u], "hi": problem.hi}))
     for group in problem.keep_together:
         pop = problem.population[group].sum()
         if pop > problem.hi + 1e-9:
-            out.append(f"the keep-together group {_names(problem, group)} has {_n(pop)} inhabitants, above the maximum of {_n(problem.hi)}")
+            out.append(Phrase("group_above", {"group": _names(problem, group), "pop": pop, "hi": problem.hi}))
     return out
 
 
-def rule_causes(problem: Problem) -> list[tuple[str, str, object]]:
-    """(sentence, rule kind, rule) for contradicting rules."""
+def rule_causes(problem: Problem) -> list[tuple[Phrase, str, object]]:
+    """(phrase, rule kind, rule) for contradicting rules."""
     out = []
     for u, a in problem.locks.items():
         if a >= problem.k:
-            out.append((f"{problem.names[u]} is locked to area {a + 1}, which does not exist with {problem.k} areas", "lock", u))
+            out.append((Phrase("lock_no_area", {"name": problem.names[u], "area": a + 1, "k": problem.k}), "lock", u))
     for group in problem.keep_together:
         areas = {problem.locks[u] for u in group if u in problem.locks}
         if len(areas) > 1:
-            out.append((f"the keep-together group {_names(problem, group)} holds buurten locked to different areas", "keep_together", tuple(group)))
+            out.append((Phrase("group_locks_differ", {"group": _names(problem, group)}), "keep_together", tuple(group)))
         for a, b in problem.keep_apart:
             if a in group and b in group:
-                out.append((f"{problem.names[a]} and {problem.names[b]} must be kept apart (rules.keep_apart) but are in "
-                            "one keep-together group (rules.keep_together)", "keep_apart_in_group", (a, b, tuple(group))))
+                out.append((Phrase("apart_in_group", {"a": problem.names[a], "b": problem.names[b]}),
+                            "keep_apart_in_group", (a, b, tuple(group))))
     by_area: dict[int, list[int]] = {}
     for u, a in problem.locks.items():
         by_area.setdefault(a, []).append(u)
     for a, units in sorted(by_area.items()):
         pop = problem.population[units].sum()
         if len(units) > 1 and pop > problem.hi + 1e-9 and a < problem.k:
-            out.append((f"{_names(problem, units)} are locked to {problem.area_names[a]} and together have {_n(pop)} "
-                        f"inhabitants, above the maximum of {_n(problem.hi)}", "lock", max(units, key=lambda u: problem.population[u])))
+            phrase = Phrase("locked_above", {"units": _names(problem, units), "area": problem.area_names[a], "pop": pop,
+                                             "hi": problem.hi})
+            out.append((phrase, "lock", max(units, key=lambda u: problem.population[u])))
     for a, b in problem.keep_apart:
         if a in problem.locks and b in problem.locks and problem.locks[a] == problem.locks[b]:
-            out.append((f"{problem.names[a]} and {problem.names[b]} must be kept apart but are locked to the same area", "keep_apart", (a, b)))
+            out.append((Phrase("apart_locked", {"a": problem.names[a], "b": problem.names[b]}), "keep_apart", (a, b)))
     return out
 
 
-def component_causes(problem: Problem) -> list[str]:
+def component_causes(problem: Problem) -> list[Phrase]:
     out = []
     comps = list(nx.connected_components(problem.graph))
     if len(comps) < 2:
@@ -120,8 +270,8 @@ def component_causes(problem: Problem) -> list[str]:
     for comp in comps:
         pop = problem.population[list(comp)].sum()
         if not _fits_some(pop, problem.lo, problem.hi):
-            out.append(f"the part {_names(problem, comp)} ({_n(pop)} inhabitants) is not connected to the rest "
-                       f"and cannot be divided into areas of {_n(problem.lo)}–{_n(problem.hi)}")
+            out.append(Phrase("part_disconnected", {"part": _names(problem, comp), "pop": pop, "lo": problem.lo,
+                                                    "hi": problem.hi}))
     return out
 
 
@@ -131,7 +281,7 @@ def forced_remainder(pop: float, lo: float, hi: float) -> float:
     return max(0.0, pop - m_max * hi) if lo > 0 else 0.0
 
 
-def choke_causes(problem: Problem) -> list[str]:
+def choke_causes(problem: Problem) -> list[Phrase]:
     """Parts hanging on one buurt (an articulation point) whose leftovers overfill that buurt's area.
 
     Every part behind articulation buurt v either forms whole areas of its own or sends its rest
@@ -152,18 +302,21 @@ def choke_causes(problem: Problem) -> list[str]:
         forced = sum(p[0] for p in parts)
         if pv + forced > hi + 1e-9:
             units = [u for _, _, comp in parts for u in comp]
-            what = (f"the part {_names(problem, units)} ({_n(sum(p[1] for p in parts))} inhabitants)" if len(parts) == 1
-                    else f"{len(parts)} parts ({_names(problem, units)}; {_n(sum(p[1] for p in parts))} inhabitants)")
-            out.append(f"{what} can only be reached through {problem.names[v]} ({_n(pv)}) and cannot all form areas of "
-                       f"their own, so {problem.names[v]}'s area would need at least {_n(pv + forced)} inhabitants, "
-                       f"above the maximum of {_n(hi)}")
+            out.append(Phrase("choke_part" if len(parts) == 1 else "choke_parts", {
+                "count": len(parts), "units": _names(problem, units), "pop": sum(p[1] for p in parts),
+                "via": problem.names[v], "via_pop": pv, "need": pv + forced, "hi": hi}))
     return out
 
 
-def quick_causes(problem: Problem) -> list[str]:
-    """Cheap, sufficient reasons why no plan exists (empty: none found)."""
+def cause_phrases(problem: Problem) -> list[Phrase]:
+    """Cheap, sufficient reasons why no plan exists, as phrases (empty: none found)."""
     return (count_causes(problem) + size_causes(problem) + [c for c, _, _ in rule_causes(problem)]
             + component_causes(problem) + choke_causes(problem))
+
+
+def quick_causes(problem: Problem) -> list[str]:
+    """Cheap, sufficient reasons why no plan exists, in English (empty: none found)."""
+    return [c.text() for c in cause_phrases(problem)]
 
 
 def current_tolerance(problem: Problem) -> float:
@@ -179,7 +332,7 @@ def _try(problem: Problem, time_limit: float, seed: int):
 
 def _feasible(problem: Problem, time_limit: float, seed: int, proofs: list | None = None):
     """The verifying solution, or None; ``proofs`` collects whether each failure was proven infeasible."""
-    if quick_causes(problem):
+    if cause_phrases(problem):
         if proofs is not None:
             proofs.append(True)
         return None
@@ -220,9 +373,9 @@ def tolerance_suggestion(problem: Problem, time_limit: float, seed: int, max_tol
             a = mid + 1
     pct, sol = found
     p = problem.with_k(problem.k, pct / 100)
-    word = "from" if all(proofs) else "at"  # "from" only when every smaller tolerance tried was proven infeasible
-    return Suggestion(f"{problem.k} areas fit {word} ±{pct} % ({_n(p.lo)}–{_n(p.hi)} inhabitants)", problem.k, pct / 100,
-                      sol.objective, sol.status, True, p, sol.labels, "tolerance")
+    kind = "tolerance_from" if all(proofs) else "tolerance_at"  # "from" only when every smaller tolerance was proven infeasible
+    phrase = Phrase(kind, {"k": problem.k, "pct": pct, "lo": p.lo, "hi": p.hi})
+    return Suggestion(phrase, problem.k, pct / 100, sol.objective, sol.status, True, p, sol.labels, "tolerance")
 
 
 def count_suggestions(problem: Problem, time_limit: float, seed: int) -> list[Suggestion]:
@@ -236,26 +389,26 @@ def count_suggestions(problem: Problem, time_limit: float, seed: int) -> list[Su
             p = problem.with_k(k, tol)
             sol = _feasible(p, time_limit, seed)
             if sol is not None:
-                out.append(Suggestion(f"{k} areas at ±{round(100 * tol)} %", k, tol, sol.objective, sol.status, True, p,
-                                      sol.labels, "count"))
+                out.append(Suggestion(Phrase("count", {"k": k, "pct": round(100 * tol)}), k, tol, sol.objective,
+                                      sol.status, True, p, sol.labels, "count"))
         if out:
             break
     return out
 
 
-def _without(problem: Problem, kind: str, rule) -> tuple[Problem, str]:
+def _without(problem: Problem, kind: str, rule) -> tuple[Problem, Phrase]:
     """The problem with one rule dropped, and the phrase for it ("without ...")."""
     if kind == "lock":
         return (replace(problem, locks={u: a for u, a in problem.locks.items() if u != rule}),
-                f"without the lock on {problem.names[rule]}")
+                Phrase("without_lock", {"name": problem.names[rule]}))
     if kind == "keep_together":
         return (replace(problem, keep_together=[g for g in problem.keep_together if tuple(g) != tuple(rule)]),
-                "without the keep-together group " + ", ".join(problem.names[u] for u in rule))
+                Phrase("without_group", {"names": tuple(problem.names[u] for u in rule)}))
     return (replace(problem, keep_apart=[pr for pr in problem.keep_apart if tuple(pr) != tuple(rule)]),
-            f"without keeping {problem.names[rule[0]]} and {problem.names[rule[1]]} apart")
+            Phrase("without_apart", {"a": problem.names[rule[0]], "b": problem.names[rule[1]]}))
 
 
-def rule_suggestions(problem: Problem, conflicts: list[tuple[str, str, object]], time_limit: float,
+def rule_suggestions(problem: Problem, conflicts: list[tuple[Phrase, str, object]], time_limit: float,
                      seed: int) -> list[Suggestion]:
     """Drop each conflicting rule in turn (both rules of a keep-apart pair inside a keep-together group)."""
     out = []
@@ -263,23 +416,23 @@ def rule_suggestions(problem: Problem, conflicts: list[tuple[str, str, object]],
         tries = ([("keep_apart", rule[:2]), ("keep_together", rule[2])] if kind == "keep_apart_in_group"
                  else [(kind, rule)])
         for one_kind, one_rule in tries:
-            p, text = _without(problem, one_kind, one_rule)
+            p, phrase = _without(problem, one_kind, one_rule)
             sol = _feasible(p, time_limit, seed)
             if sol is not None:
-                out.append(Suggestion(text, problem.k, None, sol.objective, sol.status, True, p, sol.labels, "rule"))
+                out.append(Suggestion(phrase, problem.k, None, sol.objective, sol.status, True, p, sol.labels, "rule"))
     return out
 
 
-def suggestion_sentences(suggestions: list[Suggestion]) -> str:
-    """The verified suggestions as complete sentences (dropped rules first, then sizes and counts)."""
-    rules = [s.text for s in suggestions if s.kind == "rule"]
-    others = [s.text for s in suggestions if s.kind != "rule"]
+def suggestion_sentences(suggestions: list[Suggestion], lang: str = "en") -> str:
+    """The verified suggestions as complete sentences in ``lang`` (dropped rules first, then sizes and counts)."""
+    table = _table(lang)
+    rules = [s.phrase.text(lang) for s in suggestions if s.kind == "rule"]
+    others = [s.phrase.text(lang) for s in suggestions if s.kind != "rule"]
     parts = []
     if rules:
-        fix = "remove that rule from the config" if len(rules) == 1 else "remove one of these rules from the config"
-        parts.append("A valid plan exists " + ", or ".join(rules) + f"; {fix}.")
+        parts.append(table["rules_one" if len(rules) == 1 else "rules_many"].format(rules=table["or"].join(rules)))
     if others:
-        parts.append(_sentence(", or ".join(others)) + ".")
+        parts.append(_sentence(table["or"].join(others)) + ".")
     return " ".join(parts)
 
 
@@ -289,33 +442,21 @@ def diagnose(problem: Problem, proven: bool | None = None, time_limit: float = 2
     ``proven``: the caller's solver already proved infeasibility (True) or only failed to find a plan
     (False); None runs a solve first.
     """
-    causes = quick_causes(problem)
+    causes = cause_phrases(problem)
     conflicts = rule_causes(problem)
     per_check = max(5.0, time_limit / 6)
     if not causes and proven is None:
         sol = _try(problem, time_limit, seed)
         if sol.found:
-            return Diagnosis(True, f"A plan with {problem.k} areas exists ({sol.status_text()}).", [], [])
+            return Diagnosis(True, Phrase("plan_exists", {"k": problem.k, "status": sol}))
         proven = sol.status == "infeasible"
-    head = f"No division into {problem.k} areas of {_n(problem.lo)}–{_n(problem.hi)} inhabitants exists"
-    if not causes and not proven:
-        head = f"No division into {problem.k} areas of {_n(problem.lo)}–{_n(problem.hi)} inhabitants was found within the time limit"
-    if causes:
-        reason = ": " + "; ".join(causes[:2])
-    elif proven:
-        reason = (" (the exact model over all connected areas within the bounds has no solution; no single buurt, "
-                  "rule or choke point explains it alone)")
-    else:
-        reason = ""
+    bounds = {"k": problem.k, "lo": problem.lo, "hi": problem.hi}
+    verdict = Phrase("none_exists" if causes or proven else "none_found", bounds)
     suggestions = rule_suggestions(problem, conflicts, per_check, seed) if conflicts else []
     if not conflicts or not suggestions:
         tol = tolerance_suggestion(problem, per_check, seed)
         suggestions += ([tol] if tol else []) + count_suggestions(problem, per_check, seed)
-    if suggestions:
-        tail = ". " + suggestion_sentences(suggestions)
-    else:
-        tail = ". No nearby relaxation (other tolerance or number of areas) was found to work."
-    return Diagnosis(False if (causes or proven) else None, head + reason + tail, causes, suggestions)
+    return Diagnosis(False if (causes or proven) else None, verdict, causes, suggestions)
 
 
 def _sentence(text: str) -> str:
