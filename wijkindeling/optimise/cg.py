@@ -15,6 +15,12 @@ Whatever the duals ``(pi, mu)``, the Lagrangian bound ``sum(pi) + K * min_S (cos
 a valid lower bound on the LP, so on every plan; with HiGHS's dual bound on the pricing optimum in
 place of the minimum it stays valid when pricing stops early. The bound reported is the best one
 seen; it reaches the LP optimum when pricing proves no column has negative reduced cost.
+
+Rounded-capacity cuts strengthen the LP where the identity term needs it: an identity group with
+more inhabitants than the maximum must touch at least ``r_g = ceil(P_g / hi)`` areas in every plan,
+so ``sum over districts touching g of lambda >= r_g`` is valid (the plain LP only knows ``P_g / hi``).
+Their duals ``sigma_g >= 0`` lower the cost of ``y_g`` in the pricing MIP (where ``y_g <= sum x_u``
+keeps ``y_g`` = "touches g" exact) and add ``sum r_g sigma_g`` to the Lagrangian bound.
 """
 
 from __future__ import annotations
@@ -46,6 +52,35 @@ def _max_units(problem: Problem) -> int:
     """Most units a district within the population maximum can hold."""
     pops = np.sort(problem.population.astype(float))
     return int(max(1, np.searchsorted(np.cumsum(pops), problem.hi, side="right")))
+
+
+def group_cuts(problem: Problem) -> tuple[np.ndarray, np.ndarray]:
+    """(indices of identity groups too large for one area, fewest areas each must touch: ceil(P_g / hi))."""
+    pop = problem.population.astype(float)
+    idx, need = [], []
+    for g, members in enumerate(problem.group_members):
+        r = int(np.ceil(pop[members].sum() / problem.hi - 1e-9))
+        if r >= 2:
+            idx.append(g)
+            need.append(r)
+    return np.array(idx, dtype=int), np.array(need, dtype=float)
+
+
+def touch_matrix(problem: Problem, groups: np.ndarray) -> np.ndarray:
+    """(len(groups), n) bool: the members of each listed identity group."""
+    out = np.zeros((len(groups), problem.n), dtype=bool)
+    for row, g in enumerate(groups):
+        out[row, problem.group_members[int(g)]] = True
+    return out
+
+
+def reduced_costs(member: np.ndarray, cost: np.ndarray, pi: np.ndarray, mu: float, sigma: np.ndarray,
+                  touch: np.ndarray) -> np.ndarray:
+    """cost(S) - pi(S) - mu - sigma(cut groups S touches) of every district (rows of ``member``)."""
+    rc = cost - member.astype(float) @ pi - mu
+    if len(sigma):
+        rc -= (member.astype(float) @ touch.T.astype(float) > 0) @ sigma
+    return rc
 
 
 class Pricer:
@@ -119,6 +154,8 @@ class Pricer:
         for g, members in enumerate(p.group_members):
             for u in members:
                 rows.append(([iy + g, ix + int(u)], [1.0, -1.0], 0, inf))
+            # y_g <= sum x_u: with a cut's dual y_g may cost less than 0, yet must mean "touches g"
+            rows.append(([iy + g] + [ix + int(u) for u in members], [1.0] + [-1.0] * len(members), -inf, 0))
         for q, (u, v, _) in enumerate(pairs):
             rows.append(([iz + q, ix + u], [1.0, -1.0], -inf, 0))
             rows.append(([iz + q, ix + v], [1.0, -1.0], -inf, 0))
@@ -152,7 +189,8 @@ class Pricer:
         lp.a_matrix_.value_ = np.concatenate([np.asarray(r[1], dtype=float) for r in rows])
         lp.integrality_ = [highspy.HighsVarType.kInteger if t else highspy.HighsVarType.kContinuous for t in integ]
         h.passModel(lp)
-        self.ix, self.n = ix, n
+        self.ix, self.n, self.iy = ix, n, iy
+        self.cut_groups, _ = group_cuts(p)
         self.found: list[np.ndarray] = []
         h.cbMipImprovingSolution.subscribe(self._collect)
 
@@ -160,11 +198,17 @@ class Pricer:
         x = np.asarray(event.data_out.mip_solution)[self.ix:self.ix + self.n]
         self.found.append(x > 0.5)
 
-    def price(self, pi: np.ndarray, time_limit: float, gap: float = 0.0) -> tuple[float | None, list[np.ndarray]]:
-        """(lower bound on min_S cost(S) - pi(S), districts found); the bound is None without a proof."""
+    def price(self, pi: np.ndarray, time_limit: float, gap: float = 0.0,
+              sigma: np.ndarray | None = None) -> tuple[float | None, list[np.ndarray]]:
+        """(lower bound on min_S cost(S) - pi(S) - sigma(cut groups S touches), districts found);
+        the bound is None without a proof. ``sigma`` holds the duals of :func:`group_cuts`."""
         h = self.h
         idx = np.arange(self.ix, self.ix + self.n, dtype=np.int32)
         h.changeColsCost(self.n, idx, (self.base - pi).astype(float))
+        if len(self.cut_groups):
+            sig = np.zeros(len(self.cut_groups)) if sigma is None else np.asarray(sigma, dtype=float)
+            cut_idx = (self.iy + self.cut_groups).astype(np.int32)
+            h.changeColsCost(len(cut_idx), cut_idx, self.problem.weights.identity - sig)
         h.setOptionValue("time_limit", float(max(time_limit, 0.05)))
         h.setOptionValue("mip_rel_gap", float(max(gap, 1e-6)))
         self.found = []
@@ -180,7 +224,8 @@ class Pricer:
 class Master:
     """The restricted master LP, grown column by column, with box-stabilising artificial columns:
     ``+e_u`` at cost ``c_u + d`` and ``-e_u`` at cost ``-(c_u - d)`` keep the unit duals within
-    ``[c_u - d, c_u + d]`` (the same for the K row), so the duals move steadily (BoxStep)."""
+    ``[c_u - d, c_u + d]`` (the same for the K row), so the duals move steadily (BoxStep).
+    Rows after the K row are the rounded-capacity cuts of :func:`group_cuts` (``>= r_g``)."""
 
     def __init__(self, problem: Problem):
         import highspy
@@ -193,6 +238,11 @@ class Master:
         inf = highspy.kHighsInf
         lo = np.concatenate([np.ones(n), [K]])
         h.addRows(n + 1, lo, lo.copy(), 0, np.zeros(1, dtype=np.int32), np.zeros(0, dtype=np.int32), np.zeros(0))
+        groups, self.need = group_cuts(problem)
+        self.touch = touch_matrix(problem, groups)
+        if len(groups):
+            h.addRows(len(groups), self.need, np.full(len(groups), inf), 0, np.zeros(1, dtype=np.int32),
+                      np.zeros(0, dtype=np.int32), np.zeros(0))
         for u in range(n + 1):
             for sgn in (1.0, -1.0):
                 h.addCol(0.0, 0.0, inf, 1, np.array([u], dtype=np.int32), np.array([sgn]))
@@ -222,21 +272,23 @@ class Master:
                 continue
             self.keys.add(key)
             units = np.flatnonzero(m).astype(np.int32)
-            idx = np.concatenate([units, [self.n]]).astype(np.int32)
+            cuts = self.n + 1 + np.flatnonzero((self.touch & m).any(axis=1)).astype(np.int32)
+            idx = np.concatenate([units, [self.n], cuts]).astype(np.int32)
             self.h.addCol(float(c), 0.0, highspy.kHighsInf, len(idx), idx, np.ones(len(idx)))
             self.member.append(m.copy())
             self.cost.append(float(c))
             added += 1
         return added
 
-    def solve(self) -> tuple[float, np.ndarray, float, np.ndarray]:
-        """(value, unit duals pi, K dual mu, column values)."""
+    def solve(self) -> tuple[float, np.ndarray, float, np.ndarray, np.ndarray]:
+        """(value, unit duals pi, K dual mu, cut duals sigma >= 0, column values)."""
         h = self.h
         h.run()
         sol = h.getSolution()
         duals = np.asarray(sol.row_dual)
         x = np.asarray(sol.col_value)[self.n_art:]
-        return float(h.getInfo().objective_function_value), duals[:self.n], float(duals[self.n]), x
+        sigma = np.maximum(duals[self.n + 1:], 0.0)
+        return float(h.getInfo().objective_function_value), duals[:self.n], float(duals[self.n]), sigma, x
 
 
 def plan_members(problem: Problem, labels: np.ndarray) -> np.ndarray:
@@ -289,10 +341,11 @@ def _connected(nbrs: list[list[int]], units: np.ndarray) -> bool:
     return len(seen) == len(inside)
 
 
-def improve_columns(problem: Problem, nbrs: list[list[int]], starts: np.ndarray, pi: np.ndarray, mu: float,
+def improve_columns(problem: Problem, nbrs: list[list[int]], starts: np.ndarray, reduced,
                     steps: int = 40) -> np.ndarray:
     """Local-search pricing: add or remove one unit (staying connected and within bounds) while the
-    reduced cost falls; returns every visited district with negative reduced cost."""
+    reduced cost falls; returns every visited district with negative reduced cost. ``reduced(member, cost)``
+    gives the reduced costs at the current duals."""
     pop = problem.population.astype(float)
     out = []
     for S in starts:
@@ -321,10 +374,10 @@ def improve_columns(problem: Problem, nbrs: list[list[int]], starts: np.ndarray,
                 break
             C = np.array(cands, dtype=bool)
             _, c, _ = district_costs(problem, C)
-            rc = c - C.astype(float) @ pi - mu
+            rc = reduced(C, c)
             if rc_now is None:
                 _, c0, _ = district_costs(problem, S[None, :])
-                rc_now = float(c0[0] - S.astype(float) @ pi - mu)
+                rc_now = float(reduced(S[None, :], c0)[0])
             j = int(np.argmin(rc))
             if rc[j] >= rc_now - 1e-9:
                 break
@@ -337,8 +390,14 @@ def improve_columns(problem: Problem, nbrs: list[list[int]], starts: np.ndarray,
 def column_generation(problem: Problem, plans: list[np.ndarray], deadline: float, threads: int = 1,
                       seed: int = 1, progress=None, target_gap: float = 0.0,
                       incumbent: float | None = None, width: float = 0.15, price_limit: float = 10.0,
-                      cheap_min: int = 1, cheap_every: int = 4) -> CGResult:
-    """Lower bound on every plan by column generation; ``plans`` (label arrays) seed the master."""
+                      cheap_min: int = 1, cheap_every: int = 4, pool_share: float = 0.05,
+                      pool_batch: int = 200) -> CGResult:
+    """Lower bound on every plan by column generation; ``plans`` (label arrays) seed the master.
+
+    A pool of districts from tree cuts around the plans (``pool.py``, ``pool_share`` of the time) is priced
+    at every iteration; its ``pool_batch`` most negative reduced-cost districts enter the master."""
+    from .pool import recom_pool
+
     t0 = time.perf_counter()
     rng = np.random.default_rng(seed)
     seed_m = [plan_members(problem, labels) for labels in plans]
@@ -346,6 +405,9 @@ def column_generation(problem: Problem, plans: list[np.ndarray], deadline: float
     _, seed_c, const = district_costs(problem, seed_m)
     master = Master(problem)
     master.add(seed_m, seed_c)
+    pool = recom_pool(problem, plans, deadline=t0 + pool_share * max(deadline - t0, 0.0), seed=seed,
+                      walk=10_000) if plans and pool_share > 0 else np.zeros((0, problem.n), dtype=bool)
+    _, pool_c, _ = district_costs(problem, pool)
     pop = problem.population.astype(float)
     n, K = problem.n, problem.k
     total = float(seed_c[:K].sum()) if len(seed_c) else 1.0
@@ -361,32 +423,42 @@ def column_generation(problem: Problem, plans: list[np.ndarray], deadline: float
     d = np.full(n + 1, width * max(total, 1e-3) / n)
     d[n] = width * max(total, 1e-3)
     value, converged, its, history = None, False, 0, []
+    need = master.need
     while time.perf_counter() < deadline - 0.2:
         its += 1
         master.box(np.concatenate([pi_c, [mu_c]]), d)
-        value, pi, mu, x = master.solve()
+        value, pi, mu, sigma, x = master.solve()
+
+        def reduced(member, cost):
+            return reduced_costs(member, cost, pi, mu, sigma, master.touch)
+
         rmp = value + const
         support = np.array(master.member, dtype=bool)[x[:len(master.member)] > 1e-6]
-        grown = grow_columns(problem, pi, np.arange(n), rng, tries=20)
-        grown = np.concatenate([grown, improve_columns(problem, nbrs, np.concatenate([support, grown]), pi, mu)])
         added = 0
+        if len(pool):
+            rc = reduced(pool, pool_c)
+            best_pool = np.argsort(rc)[:pool_batch]
+            best_pool = best_pool[rc[best_pool] < -1e-6]
+            added += master.add(pool[best_pool], pool_c[best_pool])
+        grown = grow_columns(problem, pi, np.arange(n), rng, tries=20)
+        grown = np.concatenate([grown, improve_columns(problem, nbrs, np.concatenate([support, grown]), reduced)])
         if len(grown):
             _, c, _ = district_costs(problem, grown)
-            rc = c - grown.astype(float) @ pi - mu
+            rc = reduced(grown, c)
             added += master.add(grown[rc < -1e-6], c[rc < -1e-6])
         if added >= cheap_min and its % cheap_every:
             continue  # cheap columns still coming: re-solve before paying for an exact pricing
         left = deadline - time.perf_counter() - 0.2
         if left <= 0:
             break
-        lb, found = pricer.price(pi, time_limit=min(left, price_limit))
+        lb, found = pricer.price(pi, time_limit=min(left, price_limit), sigma=sigma)
         if found:
             F = np.array(found, dtype=bool)
             _, c, _ = district_costs(problem, F)
-            rc = c - F.astype(float) @ pi - mu
+            rc = reduced(F, c)
             added += master.add(F[rc < -1e-7], c[rc < -1e-7])
         if lb is not None and np.isfinite(lb):
-            lag = float(pi.sum() + K * lb + const)  # Lagrangian bound: valid for any duals
+            lag = float(pi.sum() + K * lb + need @ sigma + const)  # Lagrangian bound: valid for any duals
             if lag > best + 1e-9:
                 best, pi_c, mu_c = lag, pi.copy(), float(lb)  # serious step: move the box
             if lb - mu >= -1e-7:  # no column prices out at these duals

@@ -352,6 +352,21 @@ def read_highs(h) -> tuple[str, float | None, float | None]:
     return ("feasible" if has_sol else "no_solution"), obj, bound
 
 
+def start_vector(problem: Problem, cols: Columns, labels: np.ndarray) -> np.ndarray:
+    """0/1 per column: the districts of plan ``labels`` (by bit mask, or by membership when masks are ids)."""
+    if cols.member is None:
+        want = np.array([np.int64(sum(1 << int(u) for u in np.flatnonzero(labels == k))) for k in range(problem.k)])
+        return np.isin(cols.masks, want).astype(float)
+    keys = {np.packbits(labels == k).tobytes() for k in range(problem.k)}
+    x = np.zeros(len(cols.member))
+    for c, m in enumerate(cols.member):
+        key = np.packbits(m).tobytes()
+        if key in keys:
+            x[c] = 1.0
+            keys.discard(key)  # a district listed twice is started once
+    return x
+
+
 def solve_columns(problem: Problem, cols: Columns, time_limit: float = 60.0, threads: int = 1, seed: int = 1,
                   gap: float = 0.0, start: np.ndarray | None = None, forbid: list[np.ndarray] = (),
                   progress=None) -> SPResult:
@@ -398,8 +413,7 @@ def solve_columns(problem: Problem, cols: Columns, time_limit: float = 60.0, thr
     lp.integrality_ = [highspy.HighsVarType.kInteger] * C
     h.passModel(lp)
     if start is not None:
-        want = np.array([np.int64(sum(1 << int(u) for u in np.flatnonzero(start == k))) for k in range(problem.k)])
-        x = np.isin(cols.masks, want).astype(float)
+        x = start_vector(problem, cols, start)
         if x.sum() == problem.k:
             sol = highspy.HighsSolution()
             sol.col_value = x.tolist()
