@@ -206,3 +206,14 @@ def test_diagnose_stays_a_function_after_its_module_is_imported():
 
     importlib.import_module("wijkindeling.optimise.diagnosis")
     assert callable(optimise.diagnose)
+
+
+def test_one_area_is_singular_in_both_languages():
+    """'1 area' / '1 gebied', never '1 areas' / '1 gebieden'; other counts keep the plural."""
+    from wijkindeling.optimise.diagnosis import Phrase
+
+    assert Phrase("count", {"k": 1, "pct": 10}).text() == "1 area at ±10 %"
+    assert Phrase("count", {"k": 1, "pct": 10}).text("nl") == "1 gebied bij ±10 %"
+    assert Phrase("count", {"k": 11, "pct": 10}).text() == "11 areas at ±10 %"
+    assert Phrase("count", {"k": 21, "pct": 10}).text("nl") == "21 gebieden bij ±10 %"
+    assert "in 1 gebied van" in Phrase("none_exists", {"k": 1, "lo": 5000, "hi": 7000}).text("nl")

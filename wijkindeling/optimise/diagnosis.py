@@ -15,6 +15,7 @@ one sentence table per language (``_PHRASE_EN``, ``_PHRASE_NL``).
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field, replace
 
 import networkx as nx
@@ -45,7 +46,11 @@ class Phrase:
 
     def text(self, lang: str = "en") -> str:
         """The phrase in English (``en``: CLI, metrics.json) or Dutch (``nl``: documents)."""
-        return _table(lang)[self.kind].format(**{key: _render(value, lang) for key, value in self.data.items()})
+        text = _table(lang)[self.kind].format(**{key: _render(value, lang) for key, value in self.data.items()})
+        return _ONE_AREA[lang == "nl"].sub(r"\1", text)
+
+
+_ONE_AREA = {False: re.compile(r"(?<![\d.,])(1 area)s\b"), True: re.compile(r"(?<![\d.,])(1 gebied)en\b")}  # "1 areas" -> "1 area"
 
 
 @dataclass
