@@ -87,7 +87,7 @@ def make_blocks(problem: Problem) -> Blocks:
     return Blocks(of_unit, members, pop, g, lock)
 
 
-def _random_tree(g: nx.Graph, nodes: list[int], rng: np.random.Generator) -> dict[int, list[int]] | None:
+def random_tree(g: nx.Graph, nodes: list[int], rng: np.random.Generator) -> dict[int, list[int]] | None:
     """Adjacency of a random spanning tree of ``g[nodes]`` (Kruskal on random weights), None if disconnected."""
     node_set = set(nodes)
     edges = [(u, v) for u in nodes for v in g[u] if v in node_set and u < v]
@@ -124,7 +124,7 @@ def _bisect(blocks: Blocks, nodes: list[int], k: int, lo: float, hi: float, rng:
     for _ in range(tries):
         if time.perf_counter() > deadline:
             return None
-        tree = _random_tree(blocks.graph, nodes, rng)
+        tree = random_tree(blocks.graph, nodes, rng)
         if tree is None:
             return None
         root = nodes[int(rng.integers(len(nodes)))]

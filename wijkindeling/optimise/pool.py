@@ -16,65 +16,31 @@ import numpy as np
 
 from ..problem import Problem
 from .columns import rule_filter
+from .heuristic import random_tree
 
 
-def neighbours(problem: Problem) -> list[list[int]]:
-    """Adjacency lists of the units."""
-    out: list[list[int]] = [[] for _ in range(problem.n)]
-    for i, j in problem.edges:
-        out[int(i)].append(int(j))
-        out[int(j)].append(int(i))
-    return out
-
-
-def random_tree(units: np.ndarray, edges: np.ndarray, rng: np.random.Generator) -> list[list[int]] | None:
-    """Adjacency lists (indexed like ``units``) of a random spanning tree of the units (Kruskal on random
-    edge weights); None when the units are not connected. ``edges`` are index pairs into ``units``."""
-    parent = list(range(len(units)))
-
-    def find(a: int) -> int:
-        while parent[a] != a:
-            parent[a] = parent[parent[a]]
-            a = parent[a]
-        return a
-
-    tree: list[list[int]] = [[] for _ in units]
-    joined = 0
-    for e in rng.permutation(len(edges)):
-        a, b = int(edges[e, 0]), int(edges[e, 1])
-        ra, rb = find(a), find(b)
-        if ra != rb:
-            parent[ra] = rb
-            tree[a].append(b)
-            tree[b].append(a)
-            joined += 1
-    return tree if joined == len(units) - 1 else None
-
-
-def balanced_cuts(tree: list[list[int]], pop: np.ndarray, lo: float, hi: float,
-                  rng: np.random.Generator) -> list[np.ndarray]:
-    """Every subtree (as a bool mask over the tree's nodes) whose population and complement's both lie in [lo, hi]."""
-    m = len(tree)
-    root = int(rng.integers(m))
-    order, parent = [root], np.full(m, -1)
-    parent[root] = root
+def balanced_cuts(tree: dict[int, list[int]], pop: np.ndarray, lo: float, hi: float,
+                  rng: np.random.Generator) -> list[list[int]]:
+    """Every subtree (its units) whose population and its complement's both lie in [lo, hi]."""
+    nodes = list(tree)
+    root = nodes[int(rng.integers(len(nodes)))]
+    order, parent = [root], {root: root}
     for u in order:
         for v in tree[u]:
-            if parent[v] < 0:
+            if v not in parent:
                 parent[v] = u
                 order.append(v)
-    sub = pop.astype(float).copy()
+    sub = {u: float(pop[u]) for u in nodes}
     for u in reversed(order[1:]):
         sub[parent[u]] += sub[u]
     total = sub[root]
     cuts = []
     for u in order[1:]:
         if lo <= sub[u] <= hi and lo <= total - sub[u] <= hi:
-            side = np.zeros(m, dtype=bool)
-            stack = [u]
+            side, stack = [], [u]
             while stack:
                 a = stack.pop()
-                side[a] = True
+                side.append(a)
                 stack.extend(b for b in tree[a] if b != parent[a])
             cuts.append(side)
     return cuts
@@ -95,9 +61,6 @@ def recom_pool(problem: Problem, plans: list[np.ndarray], deadline: float, seed:
     """
     rng = np.random.default_rng(seed)
     pop = problem.population.astype(float)
-    edge_index = {}
-    for i, j in problem.edges:
-        edge_index.setdefault(int(i), []).append(int(j))
     seen: dict[bytes, np.ndarray] = {}
     n = problem.n
     for start in plans:
@@ -110,21 +73,18 @@ def recom_pool(problem: Problem, plans: list[np.ndarray], deadline: float, seed:
                 break
             a, b = pairs[int(rng.integers(len(pairs)))]
             units = np.flatnonzero((labels == a) | (labels == b))
-            local = {int(u): k for k, u in enumerate(units)}
-            edges = np.array([(local[i], local[j]) for i in units.tolist() for j in edge_index.get(i, [])
-                              if j in local], dtype=int).reshape(-1, 2)
-            tree = random_tree(units, edges, rng)
+            tree = random_tree(problem.graph, units.tolist(), rng)
             if tree is None:
                 continue
-            cuts = balanced_cuts(tree, pop[units], problem.lo, problem.hi, rng)
+            cuts = balanced_cuts(tree, pop, problem.lo, problem.hi, rng)
             for side in cuts:
-                for part in (units[side], units[~side]):
-                    mask = np.zeros(n, dtype=bool)
-                    mask[part] = True
-                    seen.setdefault(np.packbits(mask).tobytes(), mask)
+                mask = np.zeros(n, dtype=bool)
+                mask[side] = True
+                for part in (mask, np.isin(np.arange(n), units) & ~mask):
+                    seen.setdefault(np.packbits(part).tobytes(), part)
             if cuts:
                 side = cuts[int(rng.integers(len(cuts)))]
-                labels[units[side]] = a
-                labels[units[~side]] = b
+                labels[units] = b
+                labels[side] = a
     member = np.array(list(seen.values()), dtype=bool).reshape(-1, n)
     return member[rule_filter(problem, member)]
