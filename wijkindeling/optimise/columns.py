@@ -24,6 +24,7 @@ import numpy as np
 
 from ..metrics import objective_coefficients
 from ..problem import Problem
+from . import highs
 
 MAX_BITS = 62
 
@@ -419,7 +420,7 @@ def solve_columns(problem: Problem, cols: Columns, time_limit: float = 60.0, thr
             sol.col_value = x.tolist()
             sol.value_valid = True
             h.setSolution(sol)
-    h.run()
+    highs.run(h)
     status, obj, bound = read_highs(h)
     labels = None
     if status in ("optimal", "feasible"):
@@ -472,7 +473,7 @@ def _restricted_lp(problem: Problem, cols: Columns, chosen: np.ndarray, costs: n
     lp.a_matrix_.index_ = r.astype(np.int32)
     lp.a_matrix_.value_ = v
     h.passModel(lp)
-    h.run()
+    highs.run(h)
     sol = h.getSolution()
     x = np.asarray(sol.col_value)
     duals = np.asarray(sol.row_dual)

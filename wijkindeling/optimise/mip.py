@@ -25,6 +25,7 @@ import pulp
 
 from ..metrics import objective_coefficients
 from ..problem import Problem
+from . import highs
 
 OPTIMAL_GAP = 1e-6
 
@@ -68,7 +69,7 @@ class _WarmHiGHS(pulp.HiGHS):
             sol.col_value = [float(self.start.get(v.name, 0.0)) for v in lp.variables()]
             sol.value_valid = True
             lp.solverModel.setSolution(sol)
-        lp.solverModel.run()
+        highs.run(lp.solverModel)
 
 
 def _arcs(problem: Problem) -> list[tuple[int, int]]:
