@@ -1,4 +1,5 @@
-"""HiGHS keeps one thread scheduler per process: runs asking for another thread count must still solve.
+"""HiGHS per process: one thread scheduler (runs asking for another thread count must still solve), and
+a copyright banner printed at the first instance (the CLI must not show it).
 
 Before ``optimise/highs.py`` such a run failed inside HiGHS and left an empty solution: a sweep that
 went from an enumerated K (1 thread) to a flow-MIP K (2 threads) reported "heuristic (no bound)", and
@@ -60,3 +61,19 @@ def test_column_generation_with_two_threads_keeps_iterating():
     assert sol.status in ("gap", "heuristic") and sol.found
     if sol.bound is not None:
         assert 0 < sol.bound <= sol.objective
+
+
+def test_cli_output_has_no_highs_banner(tmp_path):
+    """propose with K=2 (HiGHS via PuLP's flow MIP) prints our lines only, not HiGHS's banner."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from .conftest import ROOT, WOERDEN
+
+    cmd = [str(Path(sys.executable).parent / "wijkindeling"), "propose", str(WOERDEN), "--areas", "2", "--time-limit", "10",
+           "--out", str(tmp_path)]
+    done = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "Optimising 31 buurten into 2 areas" in done.stderr + done.stdout
+    assert "HiGHS" not in done.stdout + done.stderr

@@ -153,6 +153,9 @@ def solve(problem: Problem, time_limit: float = 60.0, backend: str = "highs", se
     from .diagnosis import quick_causes
     from .heuristic import heuristic
 
+    from .highs import swallow_banner
+
+    swallow_banner()
     t0 = time.perf_counter()
     deadline = t0 + time_limit
     if problem.k == 1:  # one area holding everything: the only plan, valid or not

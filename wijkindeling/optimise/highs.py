@@ -9,7 +9,36 @@ happen in one process, so :func:`run` resets the scheduler whenever the number c
 
 from __future__ import annotations
 
+import os
+import sys
+
 _scheduler_threads: int | None = None
+_banner_done = False
+
+
+def swallow_banner() -> None:
+    """Create the process's first HiGHS instance with stdout closed: HiGHS prints its copyright banner then,
+    which a user of the CLI has no use for (later instances print nothing). Harmless to call again."""
+    global _banner_done
+    if _banner_done:
+        return
+    import highspy
+
+    _banner_done = True
+    try:
+        sys.stdout.flush()
+        saved = os.dup(1)
+    except (OSError, ValueError):  # no file descriptor 1 to silence: let HiGHS print
+        highspy.Highs()
+        return
+    null = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(null, 1)
+        highspy.Highs()
+    finally:
+        os.dup2(saved, 1)
+        os.close(null)
+        os.close(saved)
 
 
 def threads_of(h) -> int:
