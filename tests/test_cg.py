@@ -61,7 +61,7 @@ def test_group_cuts_hold_for_every_valid_plan(woerden6):
     pops = [p.population[p.group_members[g]].sum() for g in groups]
     assert len(groups) and all(pop > p.hi for pop in pops)  # Woerden's town kern is far above one area
     assert need.tolist() == [float(np.ceil(pop / p.hi)) for pop in pops]
-    touch = cg.touch_matrix(p, groups)
+    touch = col.group_matrix(p, groups)
     for _, labels in heuristic(p, time_limit=2, seed=2).pool:
         areas_touching = ((cg.plan_members(p, labels).astype(int) @ touch.T.astype(int)) > 0).sum(axis=0)
         assert (areas_touching >= need).all()

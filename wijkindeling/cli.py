@@ -17,7 +17,7 @@ from rich.table import Table
 
 from .config import ConfigError, load_config
 from .interrupts import EXIT_CODE as INTERRUPTED, MESSAGE as INTERRUPTED_MESSAGE, handled, interrupt_guard
-from .metrics import area_table, score
+from .metrics import area_table, format_int as fmt_int, score
 from .problem import Problem, build_problem
 
 console = Console()
@@ -52,10 +52,6 @@ def _load(config: str, areas: int | None = None, time_limit: float | None = None
     if seed is not None:
         cfg.solver.seed = seed
     return cfg
-
-
-def fmt_int(value: float) -> str:
-    return f"{int(round(value)):,}".replace(",", ".")
 
 
 def print_summary(problem: Problem, labels: np.ndarray, status: str = "", seconds: float | None = None) -> None:

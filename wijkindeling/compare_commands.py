@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 from rich.table import Table
 
-from .cli import _load, console, print_summary, user_errors
+from .cli import _load, console, fmt_int, print_summary, user_errors
 
 PLAN_HELP = "plan.csv, plan.gpkg, a polygon layer (.gpkg/.geojson/.shp) or cbs-wijken"
 
@@ -71,7 +71,7 @@ def print_comparison(comp) -> None:
     for col in ("plan", "buurt", "inhabitants", f"area in {comp.names[0]}", "area in plan"):
         moved.add_column(col)
     for c in comp.changes:
-        moved.add_row(c["plan"], f"{c['buurtnaam']} ({c['buurtcode']})", f"{c['population']:,}".replace(",", "."), c["from_area"], c["to_area"])
+        moved.add_row(c["plan"], f"{c['buurtnaam']} ({c['buurtcode']})", fmt_int(c['population']), c["from_area"], c["to_area"])
     console.print(moved)
 
 

@@ -26,7 +26,7 @@ from jinja2 import Template
 import geopandas as gpd
 import numpy as np
 
-from .metrics import area_table, score, violations
+from .metrics import area_table, format_int as nl_int, score, violations
 from .plan import areas_layer, buurten_layer
 from .problem import Problem
 
@@ -47,11 +47,6 @@ def area_colours(k: int) -> list[str]:
 
 def _esc(value) -> str:
     return html.escape(str(value))
-
-
-def nl_int(value: float) -> str:
-    """Dutch thousands separator: 9500 -> '9.500'."""
-    return f"{int(round(float(value))):,}".replace(",", ".")
 
 
 def nl_pct(fraction: float, signed: bool = True) -> str:

@@ -161,8 +161,10 @@ class Violation:
         return (_VIOLATION_NL if lang == "nl" else _VIOLATION_EN)[self.kind](self)
 
 
-def _nl_int(x: float) -> str:
-    return f"{int(round(x)):,}".replace(",", ".")
+def format_int(value: float, lang: str = "nl") -> str:
+    """A whole number with a thousands separator: 6.908 (``nl``: tables, maps, documents) or 6,908 (``en``)."""
+    text = f"{int(round(float(value))):,}"
+    return text.replace(",", ".") if lang == "nl" else text
 
 
 _VIOLATION_EN = {
@@ -178,8 +180,8 @@ _VIOLATION_EN = {
 _VIOLATION_NL = {
     "labels": lambda v: f"het plan moet elk van de {v.value:.0f} buurten een gebied 0..{v.bound:.0f} geven",
     "empty": lambda v: f"{v.subject} is leeg",
-    "below": lambda v: f"{v.subject} heeft {_nl_int(v.value)} inwoners, onder het minimum van {_nl_int(v.bound)}",
-    "above": lambda v: f"{v.subject} heeft {_nl_int(v.value)} inwoners, boven het maximum van {_nl_int(v.bound)}",
+    "below": lambda v: f"{v.subject} heeft {format_int(v.value)} inwoners, onder het minimum van {format_int(v.bound)}",
+    "above": lambda v: f"{v.subject} heeft {format_int(v.value)} inwoners, boven het maximum van {format_int(v.bound)}",
     "not_contiguous": lambda v: f"{v.subject} is niet aaneengesloten",
     "lock": lambda v: f"{v.subject} is vastgezet op {v.other} maar ligt daar niet",
     "split_group": lambda v: f"de groep {v.subject} (bij elkaar houden) is gesplitst",

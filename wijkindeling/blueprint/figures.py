@@ -13,7 +13,7 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 
-from ..maps import area_colour, static_map
+from ..maps import area_colour, nl_int, static_map
 from ..plan import areas_layer
 from ..problem import Problem
 
@@ -59,7 +59,7 @@ def wijken_map(problem: Problem, path: Path, title: str, source: str) -> Path:
         shape = rows.geometry.union_all()
         gpd.GeoSeries([shape]).plot(ax=ax, color=area_colour(k), alpha=0.7, edgecolor="#111", linewidth=1.4)
         pt = shape.representative_point()
-        ax.annotate(f"{name}\n{int(rows['population'].sum()):,}".replace(",", "."), (pt.x, pt.y), ha="center", va="center",
+        ax.annotate(f"{name}\n{nl_int(rows['population'].sum())}", (pt.x, pt.y), ha="center", va="center",
                     fontsize=7, bbox={"boxstyle": "round,pad=0.2", "fc": "white", "alpha": 0.8, "lw": 0})
     b.boundary.plot(ax=ax, color="#555", linewidth=0.3)
     return _finish(fig, ax, path, title, source)

@@ -33,7 +33,7 @@ import numpy as np
 from ..metrics import objective_coefficients
 from ..problem import Problem
 from . import highs
-from .columns import district_costs, district_parts, read_highs
+from .columns import district_costs, district_parts, group_matrix, read_highs
 
 
 @dataclass
@@ -65,14 +65,6 @@ def group_cuts(problem: Problem) -> tuple[np.ndarray, np.ndarray]:
             idx.append(g)
             need.append(r)
     return np.array(idx, dtype=int), np.array(need, dtype=float)
-
-
-def touch_matrix(problem: Problem, groups: np.ndarray) -> np.ndarray:
-    """(len(groups), n) bool: the members of each listed identity group."""
-    out = np.zeros((len(groups), problem.n), dtype=bool)
-    for row, g in enumerate(groups):
-        out[row, problem.group_members[int(g)]] = True
-    return out
 
 
 def reduced_costs(member: np.ndarray, cost: np.ndarray, pi: np.ndarray, mu: float, sigma: np.ndarray,
@@ -240,7 +232,7 @@ class Master:
         lo = np.concatenate([np.ones(n), [K]])
         h.addRows(n + 1, lo, lo.copy(), 0, np.zeros(1, dtype=np.int32), np.zeros(0, dtype=np.int32), np.zeros(0))
         groups, self.need = group_cuts(problem)
-        self.touch = touch_matrix(problem, groups)
+        self.touch = group_matrix(problem, groups)
         if len(groups):
             h.addRows(len(groups), self.need, np.full(len(groups), inf), 0, np.zeros(1, dtype=np.int32),
                       np.zeros(0, dtype=np.int32), np.zeros(0))

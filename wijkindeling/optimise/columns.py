@@ -167,10 +167,16 @@ def district_parts(problem: Problem) -> tuple[np.ndarray, np.ndarray, np.ndarray
         scale = 100.0 / problem.patients.sum()
         for p, home in enumerate(problem.practice_home):
             A[home] += scale * problem.patients[p]
-    G = np.zeros((len(problem.group_members), n))
-    for g, members in enumerate(problem.group_members):
-        G[g, members] = 1.0
-    return W, A, A.sum(axis=1), G
+    return W, A, A.sum(axis=1), group_matrix(problem).astype(float)
+
+
+def group_matrix(problem: Problem, groups=None) -> np.ndarray:
+    """(groups, n) bool: the members of each identity group (of the listed ``groups``; all by default)."""
+    groups = range(len(problem.group_members)) if groups is None else groups
+    out = np.zeros((len(groups), problem.n), dtype=bool)
+    for row, g in enumerate(groups):
+        out[row, problem.group_members[int(g)]] = True
+    return out
 
 
 def district_costs(problem: Problem, member: np.ndarray, chunk: int = 100_000) -> tuple[np.ndarray, np.ndarray, float]:

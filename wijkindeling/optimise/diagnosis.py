@@ -21,6 +21,7 @@ from dataclasses import dataclass, field, replace
 import networkx as nx
 import numpy as np
 
+from ..metrics import format_int
 from ..problem import Problem
 
 
@@ -32,7 +33,7 @@ class Buurten:
     more: int = 0
 
     def text(self, lang: str = "en") -> str:
-        names = ", ".join(f"{name} ({_num(pop, lang)})" for name, pop in self.shown)
+        names = ", ".join(f"{name} ({format_int(pop, lang)})" for name, pop in self.shown)
         return names + (_table(lang)["more"].format(more=self.more) if self.more > 0 else "")
 
 
@@ -100,12 +101,6 @@ class Diagnosis:
         return f"{head}{reason}. {suggestion_sentences(self.suggestions, lang) or table['no_relaxation']}"
 
 
-def _num(x: float, lang: str = "en") -> str:
-    """A whole number with thousands separators: 6,908 (en) or 6.908 (nl)."""
-    text = f"{x:,.0f}"
-    return text.replace(",", ".") if lang == "nl" else text
-
-
 def _render(value: object, lang: str) -> str:
     """One value of a phrase's data as text in ``lang``."""
     if isinstance(value, str):
@@ -116,7 +111,7 @@ def _render(value: object, lang: str) -> str:
         return ", ".join(value)
     if hasattr(value, "status_text"):  # a Solution
         return value.status_text(lang)
-    return _num(value, lang)
+    return format_int(value, lang)
 
 
 def _table(lang: str) -> dict[str, str]:
