@@ -110,7 +110,7 @@ def cut_mask(problem: Problem, labels: np.ndarray) -> np.ndarray:
 
 
 def compactness_term(problem: Problem, labels: np.ndarray) -> float:
-    total = problem.edge_cost.sum()
+    total = problem.boundary_total
     if total <= 0:
         return 0.0
     return float(100.0 * problem.edge_cost[cut_mask(problem, labels)].sum() / total)
@@ -314,6 +314,6 @@ def objective_coefficients(problem: Problem) -> LinearObjective:
                 if b != home:
                     key = (int(min(b, home)), int(max(b, home)))
                     pairs[key] = pairs.get(key, 0.0) + scale * float(problem.patients[p, b])
-    total = problem.edge_cost.sum()
+    total = problem.boundary_total
     edge_coef = 100.0 * problem.edge_cost / total if total > 0 else np.zeros(len(problem.edge_cost))
     return LinearObjective(balance_scale, pairs, edge_coef)

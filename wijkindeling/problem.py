@@ -52,6 +52,9 @@ class Problem:
     practices: gpd.GeoDataFrame | None = None
     meta: dict = field(default_factory=dict)
     barrier_lines: gpd.GeoDataFrame | None = None  # barriers as lines (kind, name, source) for maps; see osm.py
+    # All internal boundary cost, the compactness term's denominator. None: the sum of ``edge_cost``. A contracted
+    # problem (optimise/contract.py) has dropped the edges inside its blocks and keeps the original sum here.
+    edge_cost_total: float | None = None
 
     @property
     def n(self) -> int:
@@ -60,6 +63,11 @@ class Problem:
     @property
     def total(self) -> int:
         return int(self.population.sum())
+
+    @property
+    def boundary_total(self) -> float:
+        """Denominator of the compactness term: all internal boundary cost."""
+        return float(self.edge_cost.sum()) if self.edge_cost_total is None else float(self.edge_cost_total)
 
     @property
     def target(self) -> float:

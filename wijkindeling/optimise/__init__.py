@@ -167,6 +167,12 @@ def solve(problem: Problem, time_limit: float = 60.0, backend: str = "highs", se
                        explain=explain)
     if quick_causes(problem):
         return _finish(problem, None, False, None, t0, backend, {"method": "checks"}, infeasible=True, explain=explain)
+    core = keep_together_core(problem)
+    if core is not None:  # solve the smaller equivalent problem; report (and diagnose) on the original
+        small, of = core
+        sol = solve(small, time_limit=deadline - time.perf_counter(), backend=backend, seed=seed, gap=gap,
+                    threads=threads, progress=progress, exact=exact, explain=False)
+        return on_original(problem, sol, of, t0, explain)
     exact = exact and _exact_applies(problem, backend)
     heur = heuristic(problem, time_limit=heuristic_budget(problem, time_limit, exact), seed=seed,
                      progress=(lambda d: _notify(progress, t0, "heuristic", d["incumbent"], None)) if progress else None)
@@ -221,6 +227,29 @@ def solve(problem: Problem, time_limit: float = 60.0, backend: str = "highs", se
     return _finish(problem, best, False, None, t0, "heuristic", details, explain=explain)
 
 
+def keep_together_core(problem: Problem) -> tuple[Problem, np.ndarray] | None:
+    """(problem with its connected keep-together groups contracted into single units, block of every unit), or
+    None without such groups. Every plan keeps these groups whole, so both problems have the same plans and
+    objective values, and the smaller one solves faster (or fits the exact enumeration at all)."""
+    from .contract import ContractionConflict, connected_groups, contract
+
+    parts = connected_groups(problem)
+    if not parts:
+        return None
+    try:
+        return contract(problem, parts)
+    except ContractionConflict:  # the rules clash by themselves: the original problem's checks explain it
+        return None
+
+
+def on_original(problem: Problem, sol: Solution, of_unit: np.ndarray, t0: float, explain: bool = True) -> Solution:
+    """A Solution of a contracted problem (:func:`keep_together_core`) restated for the original problem."""
+    details = {**sol.details, "contracted_units": int(of_unit.max()) + 1}
+    labels = None if sol.labels is None else np.asarray(sol.labels)[of_unit]
+    return _finish(problem, labels, sol.status == "optimal", sol.bound, t0, sol.backend, details,
+                   infeasible=sol.status == "infeasible", explain=explain)
+
+
 CG_IP_SHARE = 0.05  # share of the time left after the heuristic kept for the restricted master IP
 
 
@@ -261,7 +290,8 @@ def _highs_progress(progress: Progress | None, t0: float, phase: str):
 
 
 def alternatives(problem: Problem, n: int, time_limit: float = 60.0, backend: str = "highs", seed: int = 1,
-                 threads: int = 2, gap: float = 0.0, progress: Progress | None = None) -> list[Solution]:
+                 threads: int = 2, gap: float = 0.0, progress: Progress | None = None,
+                 explain: bool = True) -> list[Solution]:
     """Up to ``n`` different good plans, best first; every two differ in at least one district.
 
     Small instances: the k-th plan is the proven best plan that differs from plans 1..k-1 (no-good
@@ -274,8 +304,14 @@ def alternatives(problem: Problem, n: int, time_limit: float = 60.0, backend: st
 
     t0 = time.perf_counter()
     deadline = t0 + time_limit
+    core = keep_together_core(problem)
+    if core is not None:
+        small, of = core
+        return [on_original(problem, sol, of, t0, explain) for sol in alternatives(
+            small, n, time_limit=time_limit, backend=backend, seed=seed, threads=threads, gap=gap, progress=progress,
+            explain=False)]
     first = solve(problem, time_limit=time_limit / 2, backend=backend, seed=seed, gap=gap, threads=threads,
-                  progress=progress)
+                  progress=progress, explain=explain)
     if not first.found or n <= 1:
         return [first][:max(n, 1)]
     out = [first]

@@ -1,0 +1,111 @@
+"""Contract sets of units into single units (blocks), keeping every plan's cost.
+
+A plan of the contracted problem is a plan of the original one in which each block's units share an area,
+and both have the same objective: populations and patients add up, edges between two blocks add their
+length and cost, edges inside a block are dropped (they are never cut) while the compactness term keeps the
+original denominator (``Problem.edge_cost_total``), and identity groups keep their blocks. When every block
+is connected in the original graph, the plans of the two problems correspond one to one (a district is
+connected in one exactly when it is in the other), so an optimum or a bound of the contracted problem holds
+for every original plan that keeps the blocks whole. ``solve`` uses this for keep-together groups.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import networkx as nx
+import numpy as np
+
+from ..problem import Problem
+
+
+class ContractionConflict(ValueError):
+    """The blocks break a hard rule by themselves (two locks or a keep-apart pair inside one block)."""
+
+
+def block_of_unit(n: int, parts: list) -> np.ndarray:
+    """Block index (``0..B-1``, in order of each block's lowest unit) of every unit; overlapping parts merge."""
+    uf = list(range(n))
+
+    def find(a: int) -> int:
+        while uf[a] != a:
+            uf[a] = uf[uf[a]]
+            a = uf[a]
+        return a
+
+    for part in parts:
+        part = [int(u) for u in part]
+        for u in part[1:]:
+            uf[find(u)] = find(part[0])
+    roots: dict[int, int] = {}
+    for u in range(n):
+        roots.setdefault(find(u), len(roots))
+    return np.array([roots[find(u)] for u in range(n)], dtype=int)
+
+
+def connected_groups(problem: Problem) -> list[list[int]]:
+    """The keep-together groups whose units form one connected piece of the adjacency graph."""
+    return [list(g) for g in problem.keep_together if nx.is_connected(problem.graph.subgraph([int(u) for u in g]))]
+
+
+def contract(problem: Problem, parts: list) -> tuple[Problem, np.ndarray]:
+    """(contracted problem, block of every original unit); ``parts`` are lists of unit indices.
+
+    Keep-together groups that do not become one block stay rules of the contracted problem. Raises
+    :class:`ContractionConflict` when a block holds units locked to two areas or both units of a keep-apart pair."""
+    p = problem
+    of = block_of_unit(p.n, list(parts))
+    B = int(of.max()) + 1 if p.n else 0
+    members = [np.flatnonzero(of == b) for b in range(B)]
+    lengths: dict[tuple[int, int], float] = {}
+    costs: dict[tuple[int, int], float] = {}
+    for (i, j), length, cost in zip(p.edges, p.edge_length, p.edge_cost):
+        a, b = int(of[i]), int(of[j])
+        if a == b:
+            continue
+        key = (min(a, b), max(a, b))
+        lengths[key] = lengths.get(key, 0.0) + float(length)
+        costs[key] = costs.get(key, 0.0) + float(cost)
+    keys = sorted(lengths)
+    graph = nx.Graph()
+    graph.add_nodes_from(range(B))
+    for key in keys:
+        graph.add_edge(*key, length=lengths[key], cost=costs[key])
+    locks: dict[int, int] = {}
+    for unit, area in p.locks.items():
+        if locks.setdefault(int(of[unit]), area) != area:
+            raise ContractionConflict(f"block of {p.codes[unit]} holds units locked to two areas")
+    apart = set()
+    for a, b in p.keep_apart:
+        if of[a] == of[b]:
+            raise ContractionConflict(f"{p.codes[a]} and {p.codes[b]} must be apart but share a block")
+        apart.add((int(min(of[a], of[b])), int(max(of[a], of[b]))))
+    patients = None
+    if p.patients is not None:
+        patients = np.stack([p.patients[:, m].sum(axis=1) for m in members], axis=1)
+    small = replace(
+        p,
+        codes=["+".join(p.codes[u] for u in m) for m in members],
+        names=[" + ".join(p.names[u] for u in m) for m in members],
+        population=np.array([p.population[m].sum() for m in members], dtype=p.population.dtype),
+        graph=graph,
+        edges=np.array(keys, dtype=int).reshape(-1, 2),
+        edge_length=np.array([lengths[k] for k in keys], dtype=float),
+        edge_cost=np.array([costs[k] for k in keys], dtype=float),
+        group_members=[np.unique(of[m]) for m in p.group_members],
+        locks=locks,
+        keep_together=[g for g in (np.unique(of[list(group)]).tolist() for group in p.keep_together) if len(g) > 1],
+        keep_apart=sorted(apart),
+        patients=patients,
+        practice_home=None if p.practice_home is None else of[np.asarray(p.practice_home)],
+        catchments=None,
+        buurten=None,
+        barrier_lines=None,
+        edge_cost_total=p.boundary_total,
+    )
+    return small, of
+
+
+def expand(labels: np.ndarray, of_unit: np.ndarray) -> np.ndarray:
+    """Labels of the original units from labels of the blocks."""
+    return np.asarray(labels)[of_unit]
