@@ -97,3 +97,25 @@ def test_k2_respects_time_limit(woerden):
     sol = solve(woerden.with_k(2, 0.10), time_limit=8, threads=1)
     assert time.perf_counter() - t0 < 8 + 2
     assert sol.found and not metrics.violations(woerden.with_k(2, 0.10), sol.labels)
+
+
+def test_a_pricing_call_that_finds_and_proves_nothing_is_not_repeated_as_is(woerden6, monkeypatch):
+    """When the exact pricing adds no district and proves no bound, the duals stay put; the next call must get
+    more time (twice as much) instead of running the same search again."""
+    limits = []
+
+    class Stuck:
+        def __init__(self, problem, threads=1, seed=1):
+            pass
+
+        def price(self, pi, time_limit, gap=0.0, sigma=None):
+            limits.append(time_limit)
+            return -1e6, []  # a hopeless bound and nothing found, as from a pricing MIP stopped by its time limit
+
+    monkeypatch.setattr(cg, "Pricer", Stuck)
+    heur = heuristic(woerden6, time_limit=2, seed=1)
+    cg.column_generation(woerden6, [heur.labels], deadline=time.perf_counter() + 3, threads=1, price_limit=0.001,
+                         pool_share=0.0)
+    loop = limits[1:]  # the first call prices the start centre
+    assert len(loop) >= 4
+    assert loop[:4] == pytest.approx([0.001, 0.002, 0.004, 0.008])

@@ -388,11 +388,13 @@ def column_generation(problem: Problem, plans: list[np.ndarray], deadline: float
                       seed: int = 1, progress=None, target_gap: float = 0.0,
                       incumbent: float | None = None, width: float = 0.15, price_limit: float = 10.0,
                       cheap_min: int = 1, cheap_every: int = 4, pool_share: float = 0.05,
-                      pool_batch: int = 200) -> CGResult:
+                      pool_batch: int = 200, stall_factor: float = 2.0) -> CGResult:
     """Lower bound on every plan by column generation; ``plans`` (label arrays) seed the master.
 
     A pool of districts from tree cuts around the plans (``pool.py``, ``pool_share`` of the time) is priced
-    at every iteration; its ``pool_batch`` most negative reduced-cost districts enter the master."""
+    at every iteration; its ``pool_batch`` most negative reduced-cost districts enter the master. An exact
+    pricing call that neither adds a district nor proves the bound leaves the duals as they were, so the next
+    call gets ``stall_factor`` times its time (instead of repeating the same search)."""
     from .pool import recom_pool
 
     t0 = time.perf_counter()
@@ -423,6 +425,7 @@ def column_generation(problem: Problem, plans: list[np.ndarray], deadline: float
     d[n] = width * max(total, 1e-3)
     value, converged, its, history = None, False, 0, []
     need = master.need
+    limit = price_limit
     while time.perf_counter() < deadline - 0.2:
         its += 1
         master.box(np.concatenate([pi_c, [mu_c]]), d)
@@ -454,12 +457,16 @@ def column_generation(problem: Problem, plans: list[np.ndarray], deadline: float
         left = deadline - time.perf_counter() - 0.2
         if left <= 0:
             break
-        lb, found = pricer.price(pi, time_limit=min(left, price_limit), sigma=sigma)
+        lb, found = pricer.price(pi, time_limit=min(left, limit), sigma=sigma)
+        priced = 0
         if found:
             F = np.array(found, dtype=bool)
             _, c, _ = district_costs(problem, F)
             rc = reduced(F, c)
-            added += master.add(F[rc < -1e-7], c[rc < -1e-7])
+            priced = master.add(F[rc < -1e-7], c[rc < -1e-7])
+            added += priced
+        # Nothing new and no proof: the same duals would give the same call again, so give the next one more time.
+        limit = limit * stall_factor if priced == 0 and (lb is None or lb - mu < -1e-7) else price_limit
         if lb is not None and np.isfinite(lb):
             lag = float(pi.sum() + K * lb + need @ sigma + const)  # Lagrangian bound: valid for any duals
             if lag > best + 1e-9:
