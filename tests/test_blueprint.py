@@ -197,32 +197,28 @@ def test_bad_format_is_a_user_error(tmp_path):
     assert res.exit_code == 2 and "unknown format 'odt'" in res.output
 
 
-def test_uses_optimiser_sweep_and_alternatives_when_present(tmp_path, monkeypatch):
-    """When optimise provides sweep/alternatives, the handreiking uses them (stand-ins built on solve here)."""
-    from wijkindeling import optimise
+def test_variants_are_the_optimisers_alternatives_and_sweep(tmp_path, monkeypatch):
+    """The variants come from optimise.alternatives (other plans, same K, each moving buurten) and optimise.sweep
+    (K-1 and K+1 at the config's tolerance), called with the config's solver settings."""
+    from wijkindeling import metrics, optimise
 
-    calls = {}
-
-    def sweep(problem, ks, time_limit=10.0, threads=1):
-        calls["sweep"] = list(ks)
-        return {k: optimise.solve(problem.with_k(k, problem.meta["tolerance"]), time_limit=time_limit, threads=threads) for k in ks}
-
-    def alternatives(problem, n, time_limit=10.0):
-        calls["alternatives"] = n
-        best = optimise.solve(problem, time_limit=time_limit, threads=1).labels
-        a, b = np.flatnonzero(best == best[0])[:2]  # two buurten of one area, kept apart: another valid plan
-        return [optimise.solve(replace(problem, keep_apart=[(int(a), int(b))]), time_limit=time_limit, threads=1)]
-
-    monkeypatch.setattr(optimise, "sweep", sweep, raising=False)
-    monkeypatch.setattr(optimise, "alternatives", alternatives, raising=False)
-    w = write_blueprint(load_config(CONFIGS / "montfoort.yaml"), "en", ["html"], force=True, time_limit=30,
-                        variant_time_limit=20, threads=1, out=tmp_path)
-    assert calls == {"sweep": [1, 3], "alternatives": 3}
-    kinds = [v.kind for v in w.results[0].variants]
-    assert kinds == ["alternative", "k", "k", "weight"]
-    alt = w.results[0].variants[0]
-    assert alt.moved and alt.k == 2
-    assert f"alternative ({len(alt.moved)} buurt" in w.files["html"].read_text(encoding="utf-8")
+    calls = []
+    real_sweep, real_alternatives = optimise.sweep, optimise.alternatives
+    monkeypatch.setattr(optimise, "sweep", lambda *a, **kw: calls.append(("sweep", list(a[1]), kw)) or real_sweep(*a, **kw))
+    monkeypatch.setattr(optimise, "alternatives",
+                        lambda *a, **kw: calls.append(("alternatives", a[1], kw)) or real_alternatives(*a, **kw))
+    cfg = load_config(CONFIGS / "montfoort.yaml")
+    w = write_blueprint(cfg, "en", ["html"], force=True, time_limit=30, variant_time_limit=20, threads=1, out=tmp_path)
+    res = w.results[0]
+    p = res.problem
+    assert [(c[0], c[1]) for c in calls] == [("alternatives", 3), ("sweep", [p.k - 1, p.k + 1])]
+    assert calls[1][2]["tolerance"] == cfg.areas.tolerance and all(c[2]["seed"] == cfg.solver.seed for c in calls)
+    kinds = [v.kind for v in res.variants]
+    assert kinds[-3:] == ["k", "k", "weight"] and kinds[:-3] and set(kinds[:-3]) == {"alternative"}
+    for alt in res.variants[:-3]:
+        assert alt.moved and alt.k == p.k and not metrics.violations(p, alt.solution.labels)
+        assert alt.solution.objective >= res.solution.objective - 1e-9
+    assert f"alternative ({len(res.variants[0].moved)} buurt" in w.files["html"].read_text(encoding="utf-8")
 
 
 def test_cli_blueprint_writes_requested_formats(tmp_path):

@@ -7,7 +7,6 @@ scored with :mod:`wijkindeling.metrics`; nothing is re-computed here.
 
 from __future__ import annotations
 
-import inspect
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -16,6 +15,7 @@ import numpy as np
 
 from ..config import Config
 from ..metrics import Scores, objective, score
+from .. import optimise
 from ..optimise import Solution, solve
 from ..outputs import metrics_record
 from ..problem import Problem, build_problem
@@ -55,14 +55,14 @@ class MunicipalityResult:
         return self.solution.labels
 
 
-def _solve(problem: Problem, cfg: Config, time_limit: float, threads: int | None,
-           start: np.ndarray | None = None) -> Solution:
-    """``optimise.solve`` with the config's solver settings (and a known valid plan to start from, if it takes one)."""
+def _solver_kwargs(cfg: Config, time_limit: float, threads: int | None) -> dict:
+    """The config's solver settings as keyword arguments of ``optimise.solve`` / ``sweep`` / ``alternatives``."""
     s = cfg.solver
-    kw = dict(time_limit=time_limit, backend=s.backend, seed=s.seed, gap=s.mip_gap, threads=threads or s.threads)
-    if start is not None and "start" in inspect.signature(solve).parameters:
-        kw["start"] = start
-    return solve(problem, **kw)
+    return dict(time_limit=time_limit, backend=s.backend, seed=s.seed, gap=s.mip_gap, threads=threads or s.threads)
+
+
+def _solve(problem: Problem, cfg: Config, time_limit: float, threads: int | None) -> Solution:
+    return solve(problem, **_solver_kwargs(cfg, time_limit, threads))
 
 
 def moved_buurten(problem: Problem, base: np.ndarray, other: np.ndarray) -> list[str]:
@@ -84,53 +84,20 @@ def _variant(kind: str, problem: Problem, sol: Solution, base: np.ndarray | None
     return Variant(kind, problem.k, sol, problem, scores, moved=moved, **kw)
 
 
-def _optimiser(name: str):
-    """``optimise.sweep`` / ``optimise.alternatives`` when the optimiser provides them, else None."""
-    from .. import optimise
-
-    return getattr(optimise, name, None)
-
-
-def _call(func, *args, cfg: Config, time_limit: float, threads: int | None):
-    """Call an optimiser function with the solver settings it accepts."""
-    s = cfg.solver
-    offered = {"time_limit": time_limit, "backend": s.backend, "seed": s.seed, "gap": s.mip_gap,
-               "threads": threads or s.threads}
-    params = inspect.signature(func).parameters
-    return func(*args, **{k: v for k, v in offered.items() if k in params})
-
-
-def _as_solution(item) -> Solution:
-    return item if isinstance(item, Solution) else getattr(item, "solution", item)
-
-
 def per_k(cfg: Config, problem: Problem, ks: list[int], time_limit: float, threads: int | None) -> list[Variant]:
-    """Best plan for each K in ``ks`` (``optimise.sweep`` when available, else ``solve`` per K)."""
+    """Best plan for each K in ``ks`` (``optimise.sweep``, at the config's tolerance)."""
     tol = problem.meta.get("tolerance", cfg.areas.tolerance)
-    sweep = _optimiser("sweep")
-    if sweep is not None:
-        found = _call(sweep, problem, ks, cfg=cfg, time_limit=time_limit, threads=threads)
-        if isinstance(found, dict):
-            pairs = [(k, found[k]) for k in ks]
-        else:  # rows with .k and .solution (optimise.SweepRow), or solutions in the order of ks
-            rows = list(found)
-            pairs = [(getattr(r, "k", k), r) for k, r in zip(ks, rows)]
-        return [_variant("k", problem.with_k(k, tol), _as_solution(sol), None) for k, sol in pairs]
-    out = []
-    for k in ks:
-        other = problem.with_k(k, tol)
-        out.append(_variant("k", other, _solve(other, cfg, time_limit, threads), None))
-    return out
+    rows = optimise.sweep(problem, ks, tolerance=tol, **_solver_kwargs(cfg, time_limit, threads))
+    return [_variant("k", problem.with_k(row.k, tol), row.solution, None) for row in rows]
 
 
 def alternatives(cfg: Config, problem: Problem, proposal: Solution, n: int, time_limit: float,
                  threads: int | None) -> list[Variant]:
-    """Other good plans for the same K (``optimise.alternatives``; empty when the optimiser has none)."""
-    func = _optimiser("alternatives")
-    if func is None or not proposal.found or n <= 0:
+    """Other good plans for the same K (``optimise.alternatives``), each moving at least one buurt."""
+    if not proposal.found or n <= 0:
         return []
     # optimise.alternatives returns the best plan first; ask for one more and drop plans equal to the proposal
-    sols = [_as_solution(s) for s in _call(func, problem, n + 1, cfg=cfg, time_limit=time_limit, threads=threads)]
+    sols = optimise.alternatives(problem, n + 1, **_solver_kwargs(cfg, time_limit, threads))
     variants = [_variant("alternative", problem, s, proposal.labels) for s in sols if s.found]
     return [v for v in variants if v.moved][:n]
 
@@ -144,12 +111,12 @@ def sensitivity(cfg: Config, problem: Problem, proposal: Solution, time_limit: f
     weights = problem.weights.model_copy(update={term: getattr(problem.weights, term) * factor})
     heavier = replace(problem, weights=weights)
     base = proposal.labels if proposal.found else None
-    # the proposal is a valid plan for the same K and bounds: start from it, and keep it when nothing better is found
-    sol = _solve(heavier, cfg, time_limit, threads, base)
+    sol = _solve(heavier, cfg, time_limit, threads)
+    # only a weight changed, so the proposal is a valid plan here too: report it (``kept_start``; the documents
+    # say so in their own language) when the solve finds none within the time limit
     kept = not sol.found and base is not None
     if kept:
-        sol = Solution(base.copy(), "heuristic", objective(heavier, base), None, None, sol.seconds, sol.backend,
-                       message="no better plan than the proposal found within the time limit")
+        sol = Solution(base.copy(), "heuristic", objective(heavier, base), None, None, sol.seconds, sol.backend)
     variants.append(_variant("weight", heavier, sol, base, term=term, factor=factor, kept_start=kept))
     return variants
 
