@@ -242,7 +242,7 @@ def _add_catchments(fmap: folium.Map, problem: Problem, labels: np.ndarray, colo
 
 def _add_barriers(fmap: folium.Map, problem: Problem) -> None:
     """Barrier lines (rail, water, motorways) when the OSM stage provides ``problem.barrier_lines``."""
-    lines = getattr(problem, "barrier_lines", None)
+    lines = problem.barrier_lines
     if lines is None or len(lines) == 0:
         return
     label_col = next((c for c in ("name", "kind", "type") if c in lines.columns), None)
@@ -379,7 +379,7 @@ def static_figure(problem: Problem, labels: np.ndarray, title: str = "", colours
         gpd.GeoSeries([row.geometry], crs=areas.crs).plot(ax=ax, color=colours[k], alpha=0.8, edgecolor="none", zorder=1)
     problem.buurten.boundary.plot(ax=ax, color="#555555", linewidth=0.35, zorder=2)
     areas.boundary.plot(ax=ax, color="#111111", linewidth=1.8, zorder=3)
-    lines = getattr(problem, "barrier_lines", None)
+    lines = problem.barrier_lines
     handles = [Patch(facecolor=colours[k], edgecolor="#111111",
                      label=f"{r['name']}: {nl_int(r['population'])} inw. ({nl_pct(r['deviation'])})")
                for k, r in enumerate(rows)]
