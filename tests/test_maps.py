@@ -120,6 +120,32 @@ def test_static_map_has_labels_legend_scale_north_and_source(plan, tmp_path):
     assert (tmp_path / "map.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+def test_static_map_labels_of_small_areas_do_not_overlap():
+    """Stichtse Vecht (shipped config, 7 areas): several areas are small in dense Maarssen, so their labels at the
+    areas' own points would overlap; they are moved apart with a leader line, and no two labels overlap."""
+    from wijkindeling.config import load_config
+    from wijkindeling.optimise.heuristic import heuristic
+    from wijkindeling.problem import build_problem
+
+    from .conftest import CONFIGS
+
+    problem = build_problem(load_config(CONFIGS / "stichtse-vecht.yaml"))
+    labels = heuristic(problem, time_limit=60, seed=1, restarts=4).labels
+    fig = maps.static_figure(problem, labels, "Stichtse Vecht")
+    ax = fig.axes[0]
+    texts = [t for t in ax.texts if t.get_text().endswith(" inw.")]
+    assert len(texts) == problem.k
+    fig.canvas.draw()  # a label's box is placed when it is drawn
+    renderer = fig.canvas.get_renderer()
+    boxes = [t.get_bbox_patch().get_window_extent(renderer) for t in texts]
+    assert not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1:])
+    anchors = {row.area: row.geometry.representative_point() for row in maps.areas_layer(problem, labels).itertuples()}
+    moved = [t for t in texts if t.get_position() != pytest.approx((anchors[t.get_text().split("\n")[0]].x,
+                                                                    anchors[t.get_text().split("\n")[0]].y))]
+    assert moved  # labels did have to move here
+    assert len([p for p in ax.patches if type(p).__name__ == "FancyArrowPatch"]) >= 1  # leader lines to the areas
+
+
 @pytest.mark.parametrize("span,expected", [(12_000, 2000), (9_000, 1000), (30_000, 5000), (800, 100)])
 def test_scale_bar_length_is_round(span, expected):
     assert maps.nice_length(span) == expected

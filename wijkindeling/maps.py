@@ -357,6 +357,30 @@ def interactive_map(problem: Problem, labels: np.ndarray, title: str = "", colou
 # ---------------------------------------------------------------- static map
 
 
+def _overlapping(ax, texts: list) -> bool:
+    """Whether any two labels' boxes overlap on the drawn figure."""
+    renderer = ax.figure.canvas.get_renderer()
+    boxes = [t.get_bbox_patch().get_window_extent(renderer) if t.get_bbox_patch() else t.get_window_extent(renderer)
+             for t in texts]
+    return any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1:])
+
+
+def separate_labels(ax, texts: list) -> None:
+    """Move area labels apart when they overlap (small areas in a dense town), with a leader line to each area;
+    labels that do not overlap stay where they are. Deterministic (adjustText)."""
+    from adjustText import adjust_text
+
+    if len(texts) < 2:
+        return
+    ax.figure.canvas.draw()  # fixes the axes limits and the text extents
+    if not _overlapping(ax, texts):
+        return
+    xs = [t.get_position()[0] for t in texts]
+    ys = [t.get_position()[1] for t in texts]
+    adjust_text(texts, target_x=xs, target_y=ys, ax=ax, expand=(1.15, 1.35),
+                arrowprops={"arrowstyle": "-", "color": "#111111", "lw": 0.8})
+
+
 def static_figure(problem: Problem, labels: np.ndarray, title: str = "", colours: list[str] | None = None, ax=None,
                   legend_below: bool = False):
     """Matplotlib figure of a plan: areas, labels with inhabitants, legend, scale bar, north arrow, source."""
@@ -386,11 +410,12 @@ def static_figure(problem: Problem, labels: np.ndarray, title: str = "", colours
     if lines is not None and len(lines):
         lines.to_crs(areas.crs).plot(ax=ax, color="#C00000", linewidth=1.2, linestyle="--", zorder=4)
         handles.append(Line2D([], [], color="#C00000", linestyle="--", label="Barrière"))
+    texts = []
     for row in areas.itertuples():
         pt = row.geometry.representative_point()
-        ax.annotate(f"{row.area}\n{nl_int(row.population)} inw.", (pt.x, pt.y), ha="center", va="center",
-                    fontsize=8, fontweight="bold", zorder=6,
-                    bbox={"boxstyle": "round,pad=0.25", "fc": "white", "alpha": 0.85, "lw": 0})
+        texts.append(ax.text(pt.x, pt.y, f"{row.area}\n{nl_int(row.population)} inw.", ha="center", va="center",
+                             fontsize=8, fontweight="bold", zorder=6,
+                             bbox={"boxstyle": "round,pad=0.25", "fc": "white", "alpha": 0.85, "lw": 0}))
     if problem.practices is not None and len(problem.practices):
         problem.practices.to_crs(areas.crs).plot(ax=ax, color="white", edgecolor="black", markersize=28, linewidth=0.9, zorder=5)
         fict = " (FICTIEF)" if problem.meta.get("practices_fictional") else ""
@@ -398,6 +423,7 @@ def static_figure(problem: Problem, labels: np.ndarray, title: str = "", colours
                               label="Huisartsenpraktijk" + fict))
     ax.set_aspect("equal")
     ax.set_axis_off()
+    separate_labels(ax, texts)
     where = {"loc": "upper center", "bbox_to_anchor": (0.5, -0.07)} if legend_below else {"loc": "upper left", "bbox_to_anchor": (1.0, 1.0)}
     ax.legend(handles=handles, **where, fontsize=8, frameon=False,
               title=f"Doel {nl_int(problem.target)} inw. ({nl_int(problem.lo)}–{nl_int(problem.hi)})", title_fontsize=8)

@@ -13,7 +13,7 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 
-from ..maps import area_colour, nl_int, static_map
+from ..maps import area_colour, nl_int, separate_labels, static_map
 from ..plan import areas_layer
 from ..problem import Problem
 
@@ -33,14 +33,15 @@ def _new_figure():
     return plt.subplots(figsize=(8.5, 8.5), dpi=120)
 
 
-def _finish(fig, ax, path: Path, title: str, source: str) -> Path:
-    """Source line, title, no axes; save as PNG and free the figure."""
+def _finish(fig, ax, path: Path, title: str, source: str, labels: list | None = None) -> Path:
+    """Source line, title, no axes, overlapping ``labels`` moved apart; save as PNG and free the figure."""
     import matplotlib.pyplot as plt
 
     ax.text(0.01, 0.01, source, transform=ax.transAxes, fontsize=7, color="#333")
     ax.set_title(title, fontsize=11)
     ax.set_axis_off()
     fig.tight_layout()
+    separate_labels(ax, labels or [])
     fig.savefig(path)
     plt.close(fig)
     return path
@@ -55,19 +56,21 @@ def wijken_map(problem: Problem, path: Path, title: str, source: str) -> Path:
     """The municipality's CBS wijken with their inhabitants (the starting picture when no plan was found)."""
     b = problem.buurten
     fig, ax = _new_figure()
+    texts = []
     for k, (name, rows) in enumerate(b.groupby("wijknaam", sort=True)):
         shape = rows.geometry.union_all()
         gpd.GeoSeries([shape]).plot(ax=ax, color=area_colour(k), alpha=0.7, edgecolor="#111", linewidth=1.4)
         pt = shape.representative_point()
-        ax.annotate(f"{name}\n{nl_int(rows['population'].sum())}", (pt.x, pt.y), ha="center", va="center",
-                    fontsize=7, bbox={"boxstyle": "round,pad=0.2", "fc": "white", "alpha": 0.8, "lw": 0})
+        texts.append(ax.text(pt.x, pt.y, f"{name}\n{nl_int(rows['population'].sum())}", ha="center", va="center",
+                             fontsize=7, bbox={"boxstyle": "round,pad=0.2", "fc": "white", "alpha": 0.8, "lw": 0}))
     b.boundary.plot(ax=ax, color="#555", linewidth=0.3)
-    return _finish(fig, ax, path, title, source)
+    return _finish(fig, ax, path, title, source, texts)
 
 
 def region_map(parts: list[tuple[Problem, np.ndarray | None, str]], path: Path, title: str, source: str) -> Path:
     """All municipalities of a region: their areas coloured, municipal borders bold, names as labels."""
     fig, ax = _new_figure()
+    texts = []
     for problem, labels, name in parts:
         outline = problem.buurten.geometry.union_all()
         if labels is not None:
@@ -78,6 +81,6 @@ def region_map(parts: list[tuple[Problem, np.ndarray | None, str]], path: Path, 
         gpd.GeoSeries([outline]).boundary.plot(ax=ax, color="black", linewidth=1.8)
         pt = outline.representative_point()
         k = problem.k if labels is not None else "–"
-        ax.annotate(f"{name}\n{k}", (pt.x, pt.y), ha="center", va="center", fontsize=9, fontweight="bold",
-                    bbox={"boxstyle": "round,pad=0.25", "fc": "white", "alpha": 0.85, "lw": 0})
-    return _finish(fig, ax, path, title, source)
+        texts.append(ax.text(pt.x, pt.y, f"{name}\n{k}", ha="center", va="center", fontsize=9, fontweight="bold",
+                             bbox={"boxstyle": "round,pad=0.25", "fc": "white", "alpha": 0.85, "lw": 0}))
+    return _finish(fig, ax, path, title, source, texts)
