@@ -122,7 +122,8 @@ def test_static_map_has_labels_legend_scale_north_and_source(plan, tmp_path):
 
 def test_static_map_labels_of_small_areas_do_not_overlap():
     """Stichtse Vecht (shipped config, 7 areas): several areas are small in dense Maarssen, so their labels at the
-    areas' own points would overlap; they are moved apart with a leader line, and no two labels overlap."""
+    areas' own points would overlap; those are moved apart with a leader line, the others stay, and no two labels
+    overlap."""
     from wijkindeling.config import load_config
     from wijkindeling.optimise.heuristic import heuristic
     from wijkindeling.problem import build_problem
@@ -142,7 +143,7 @@ def test_static_map_labels_of_small_areas_do_not_overlap():
     anchors = {row.area: row.geometry.representative_point() for row in maps.areas_layer(problem, labels).itertuples()}
     moved = [t for t in texts if t.get_position() != pytest.approx((anchors[t.get_text().split("\n")[0]].x,
                                                                     anchors[t.get_text().split("\n")[0]].y))]
-    assert moved  # labels did have to move here
+    assert moved and len(moved) < len(texts)  # labels did have to move here, but only the ones that overlapped
     assert len([p for p in ax.patches if type(p).__name__ == "FancyArrowPatch"]) >= 1  # leader lines to the areas
 
 

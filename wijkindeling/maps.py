@@ -357,27 +357,30 @@ def interactive_map(problem: Problem, labels: np.ndarray, title: str = "", colou
 # ---------------------------------------------------------------- static map
 
 
-def _overlapping(ax, texts: list) -> bool:
-    """Whether any two labels' boxes overlap on the drawn figure."""
+def _label_boxes(ax, texts: list) -> list:
+    """Display boxes of the labels (their background box when they have one), as last drawn."""
     renderer = ax.figure.canvas.get_renderer()
-    boxes = [t.get_bbox_patch().get_window_extent(renderer) if t.get_bbox_patch() else t.get_window_extent(renderer)
-             for t in texts]
-    return any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1:])
+    return [t.get_bbox_patch().get_window_extent(renderer) if t.get_bbox_patch() else t.get_window_extent(renderer)
+            for t in texts]
 
 
 def separate_labels(ax, texts: list) -> None:
-    """Move area labels apart when they overlap (small areas in a dense town), with a leader line to each area;
-    labels that do not overlap stay where they are. Deterministic (adjustText)."""
+    """Move overlapping area labels apart (small areas in a dense town), each with a leader line to its area;
+    labels that overlap no other stay where they are and are avoided. Deterministic (adjustText)."""
     from adjustText import adjust_text
 
     if len(texts) < 2:
         return
     ax.figure.canvas.draw()  # fixes the axes limits and the text extents
-    if not _overlapping(ax, texts):
+    boxes = _label_boxes(ax, texts)
+    clash = sorted({k for i, a in enumerate(boxes) for j, b in enumerate(boxes[i + 1:], i + 1) if a.overlaps(b)
+                    for k in (i, j)})
+    if not clash:
         return
-    xs = [t.get_position()[0] for t in texts]
-    ys = [t.get_position()[1] for t in texts]
-    adjust_text(texts, target_x=xs, target_y=ys, ax=ax, expand=(1.15, 1.35),
+    moving = [texts[i] for i in clash]
+    fixed = [boxes[i] for i in range(len(texts)) if i not in clash]
+    adjust_text(moving, target_x=[t.get_position()[0] for t in moving], target_y=[t.get_position()[1] for t in moving],
+                objects=fixed or None, ax=ax, expand=(1.15, 1.35),
                 arrowprops={"arrowstyle": "-", "color": "#111111", "lw": 0.8})
 
 
