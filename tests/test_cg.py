@@ -105,7 +105,7 @@ def test_a_pricing_call_that_finds_and_proves_nothing_is_not_repeated_as_is(woer
     limits = []
 
     class Stuck:
-        def __init__(self, problem, threads=1, seed=1):
+        def __init__(self, problem, threads=1, seed=1, cuts=None):
             pass
 
         def price(self, pi, time_limit, gap=0.0, sigma=None):

@@ -79,7 +79,9 @@ def reduced_costs(member: np.ndarray, cost: np.ndarray, pi: np.ndarray, mu: floa
 class Pricer:
     """The pricing MIP, built once; only the costs of the unit variables change per call."""
 
-    def __init__(self, problem: Problem, threads: int = 1, seed: int = 1):
+    def __init__(self, problem: Problem, threads: int = 1, seed: int = 1,
+                 cuts: tuple[np.ndarray, np.ndarray] | None = None):
+        """``cuts``: the :func:`group_cuts` whose duals ``price`` takes, in the master's row order."""
         import highspy
 
         self.problem = problem
@@ -183,7 +185,7 @@ class Pricer:
         lp.integrality_ = [highspy.HighsVarType.kInteger if t else highspy.HighsVarType.kContinuous for t in integ]
         h.passModel(lp)
         self.ix, self.n, self.iy = ix, n, iy
-        self.cut_groups, _ = group_cuts(p)
+        self.cut_groups, _ = group_cuts(p) if cuts is None else cuts
         self.found: list[np.ndarray] = []
         h.cbMipImprovingSolution.subscribe(self._collect)
 
@@ -220,7 +222,8 @@ class Master:
     ``[c_u - d, c_u + d]`` (the same for the K row), so the duals move steadily (BoxStep).
     Rows after the K row are the rounded-capacity cuts of :func:`group_cuts` (``>= r_g``)."""
 
-    def __init__(self, problem: Problem):
+    def __init__(self, problem: Problem, cuts: tuple[np.ndarray, np.ndarray] | None = None):
+        """``cuts``: the :func:`group_cuts` rows (groups, fewest areas), shared with the :class:`Pricer`."""
         import highspy
 
         n, K = problem.n, problem.k
@@ -231,7 +234,7 @@ class Master:
         inf = highspy.kHighsInf
         lo = np.concatenate([np.ones(n), [K]])
         h.addRows(n + 1, lo, lo.copy(), 0, np.zeros(1, dtype=np.int32), np.zeros(0, dtype=np.int32), np.zeros(0))
-        groups, self.need = group_cuts(problem)
+        groups, self.need = group_cuts(problem) if cuts is None else cuts
         self.touch = group_matrix(problem, groups)
         if len(groups):
             h.addRows(len(groups), self.need, np.full(len(groups), inf), 0, np.zeros(1, dtype=np.int32),
@@ -402,7 +405,8 @@ def column_generation(problem: Problem, plans: list[np.ndarray], deadline: float
     seed_m = [plan_members(problem, labels) for labels in plans]
     seed_m = np.concatenate(seed_m) if seed_m else np.zeros((0, problem.n), dtype=bool)
     _, seed_c, const = district_costs(problem, seed_m)
-    master = Master(problem)
+    cuts = group_cuts(problem)  # one list: the master's cut rows and the pricing's dual order must agree
+    master = Master(problem, cuts)
     master.add(seed_m, seed_c)
     # walk=10_000: the walk from the best plan fills the pool's time. Sharing the time among the plans gave a
     # worse bound (Stichtse Vecht K=7 at 115 s: 10.35 against 13.57).
@@ -413,7 +417,7 @@ def column_generation(problem: Problem, plans: list[np.ndarray], deadline: float
     n, K = problem.n, problem.k
     total = float(seed_c[:K].sum()) if len(seed_c) else 1.0
     pi_c = pop * (total / pop.sum())  # first centre: the plan's cost spread over units by population
-    pricer = Pricer(problem, threads=threads, seed=seed)
+    pricer = Pricer(problem, threads=threads, seed=seed, cuts=cuts)
     nbrs: list[list[int]] = [[] for _ in range(n)]
     for i, j in problem.edges:
         nbrs[int(i)].append(int(j))
