@@ -244,8 +244,10 @@ def keep_together_core(problem: Problem) -> tuple[Problem, np.ndarray] | None:
 
 def on_original(problem: Problem, sol: Solution, of_unit: np.ndarray, t0: float, explain: bool = True) -> Solution:
     """A Solution of a contracted problem (:func:`keep_together_core`) restated for the original problem."""
+    from .contract import expand
+
     details = {**sol.details, "contracted_units": int(of_unit.max()) + 1}
-    labels = None if sol.labels is None else np.asarray(sol.labels)[of_unit]
+    labels = None if sol.labels is None else expand(sol.labels, of_unit)
     return _finish(problem, labels, sol.status == "optimal", sol.bound, t0, sol.backend, details,
                    infeasible=sol.status == "infeasible", explain=explain)
 

@@ -442,6 +442,12 @@ def column_generation(problem: Problem, plans: list[np.ndarray], deadline: float
         def reduced(member, cost):
             return reduced_costs(member, cost, pi, mu, sigma, master.touch)
 
+        def offer(member, tol):
+            """Add the districts of reduced cost below ``-tol`` to the master; returns how many were new."""
+            _, c, _ = district_costs(problem, member)
+            rc = reduced(member, c)
+            return master.add(member[rc < -tol], c[rc < -tol])
+
         rmp = value + const
         support = np.array(master.member, dtype=bool)[x[:len(master.member)] > 1e-6]
         added = 0
@@ -453,22 +459,15 @@ def column_generation(problem: Problem, plans: list[np.ndarray], deadline: float
         grown = grow_columns(problem, pi, np.arange(n), rng, tries=20)
         grown = np.concatenate([grown, improve_columns(problem, nbrs, np.concatenate([support, grown]), reduced)])
         if len(grown):
-            _, c, _ = district_costs(problem, grown)
-            rc = reduced(grown, c)
-            added += master.add(grown[rc < -1e-6], c[rc < -1e-6])
+            added += offer(grown, 1e-6)
         if added >= cheap_min and its % cheap_every:
             continue  # cheap columns still coming: re-solve before paying for an exact pricing
         left = deadline - time.perf_counter() - 0.2
         if left <= 0:
             break
         lb, found = pricer.price(pi, time_limit=min(left, limit), sigma=sigma)
-        priced = 0
-        if found:
-            F = np.array(found, dtype=bool)
-            _, c, _ = district_costs(problem, F)
-            rc = reduced(F, c)
-            priced = master.add(F[rc < -1e-7], c[rc < -1e-7])
-            added += priced
+        priced = offer(np.array(found, dtype=bool), 1e-7) if found else 0
+        added += priced
         # Nothing new and no proof: the same duals would give the same call again, so give the next one more time.
         limit = limit * stall_factor if priced == 0 and (lb is None or lb - mu < -1e-7) else price_limit
         if lb is not None and np.isfinite(lb):

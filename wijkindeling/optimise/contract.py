@@ -24,7 +24,8 @@ class ContractionConflict(ValueError):
 
 
 def block_of_unit(n: int, parts: list) -> np.ndarray:
-    """Block index (``0..B-1``, in order of each block's lowest unit) of every unit; overlapping parts merge."""
+    """Block index (``0..B-1``, in the order of the blocks' union-find roots) of every unit; overlapping parts
+    merge. The heuristic's keep-together blocks use the same numbering."""
     uf = list(range(n))
 
     def find(a: int) -> int:
@@ -37,10 +38,8 @@ def block_of_unit(n: int, parts: list) -> np.ndarray:
         part = [int(u) for u in part]
         for u in part[1:]:
             uf[find(u)] = find(part[0])
-    roots: dict[int, int] = {}
-    for u in range(n):
-        roots.setdefault(find(u), len(roots))
-    return np.array([roots[find(u)] for u in range(n)], dtype=int)
+    index = {r: i for i, r in enumerate(sorted({find(u) for u in range(n)}))}
+    return np.array([index[find(u)] for u in range(n)], dtype=int)
 
 
 def connected_groups(problem: Problem) -> list[list[int]]:

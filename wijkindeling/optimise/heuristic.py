@@ -22,6 +22,7 @@ import numpy as np
 from .. import metrics
 from ..metrics import objective_coefficients
 from ..problem import Problem
+from .contract import block_of_unit
 
 
 class AreaCost:
@@ -60,24 +61,12 @@ class Blocks:
 
 
 def make_blocks(problem: Problem) -> Blocks:
-    uf = list(range(problem.n))
-
-    def find(a: int) -> int:
-        while uf[a] != a:
-            uf[a] = uf[uf[a]]
-            a = uf[a]
-        return a
-
-    for group in problem.keep_together:
-        for b in group[1:]:
-            uf[find(b)] = find(group[0])
-    roots = sorted({find(u) for u in range(problem.n)})
-    idx = {r: i for i, r in enumerate(roots)}
-    of_unit = np.array([idx[find(u)] for u in range(problem.n)])
-    members = [np.flatnonzero(of_unit == b) for b in range(len(roots))]
+    of_unit = block_of_unit(problem.n, problem.keep_together)
+    B = int(of_unit.max()) + 1 if problem.n else 0
+    members = [np.flatnonzero(of_unit == b) for b in range(B)]
     pop = np.array([problem.population[m].sum() for m in members], dtype=float)
     g = nx.Graph()
-    g.add_nodes_from(range(len(roots)))
+    g.add_nodes_from(range(B))
     for i, j in problem.edges:
         if of_unit[i] != of_unit[j]:
             g.add_edge(int(of_unit[i]), int(of_unit[j]))
