@@ -8,7 +8,7 @@ from dataclasses import replace
 import networkx as nx
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 import wijkindeling.optimise as opt
@@ -16,12 +16,12 @@ from wijkindeling import metrics
 from wijkindeling.config import load_config
 from wijkindeling.optimise import alternatives, solve
 from wijkindeling.optimise import columns as col
-from wijkindeling.optimise.contract import ContractionConflict, connected_groups, contract
+from wijkindeling.optimise.contract import ContractionConflict, connected_groups, contract, hanging_parts, reduce
 from wijkindeling.optimise.heuristic import heuristic
 from wijkindeling.problem import build_problem
 
 from .conftest import CONFIGS
-from .test_optimise import brute_force, connected_units, sub_problem
+from .test_optimise import brute_force, connected_units, sub_problem, valid_plans
 
 
 @pytest.fixture(scope="module")
@@ -72,10 +72,10 @@ def test_keep_together_is_solved_contracted_with_the_same_optimum(woerden, monke
     assert len(connected_groups(replace(p, keep_together=groups))) == 2
     ruled = replace(p, keep_together=groups)
     sol = solve(ruled, time_limit=60, threads=1)
-    assert sol.status == "optimal" and sol.details["contracted_units"] == p.n - 3
+    assert sol.status == "optimal" and sol.details["contracted_units"] == reduce(ruled)[0].n < reduce(p)[0].n
     assert not metrics.violations(ruled, sol.labels)
     assert sol.objective == pytest.approx(metrics.objective(ruled, sol.labels), abs=1e-9)
-    monkeypatch.setattr(opt, "keep_together_core", lambda problem: None)
+    monkeypatch.setattr(opt, "contracted_core", lambda problem: None)
     plain = solve(ruled, time_limit=60, threads=1)
     assert plain.status == "optimal" and "contracted_units" not in plain.details
     assert sol.objective == pytest.approx(plain.objective, abs=1e-7)
@@ -108,6 +108,59 @@ def test_property_keep_together_matches_brute_force(woerden, data):
     if truth is None:
         assert sol.status == "infeasible"
         return
-    assert sol.status == "optimal" and sol.details["contracted_units"] == sub.n - 1
+    assert sol.status == "optimal" and sol.details["contracted_units"] == reduce(ruled)[0].n <= sub.n - 1
     assert sol.labels[i] == sol.labels[j] and not metrics.violations(ruled, sol.labels)
     assert sol.objective == pytest.approx(truth, abs=1e-7)
+
+
+def test_hanging_parts_of_woerden_are_whole_in_the_optimum(woerden, monkeypatch):
+    """Woerden K=6: parts too small for an area that hang on one buurt (the villages Harmelen, Kamerik and
+    Zegveld are reached only through their buitengebied) are contracted (31 -> 25 units); the optimum, computed with contraction switched off, keeps every
+    such part in its buurt's area, and the contracted solve reaches the same optimum."""
+    p = woerden.with_k(6, 0.10)
+    parts = hanging_parts(p)
+    assert parts and all(p.population[part[1:]].sum() < p.lo for part in parts)
+    assert ["Buitengebied Kamerik", "Kamerik (dorp)"] in [[p.names[u] for u in part] for part in parts]
+    small, of = reduce(p)
+    assert small.n == 25 and small.population.sum() == p.population.sum()
+    sol = solve(p, time_limit=60, threads=1)
+    assert sol.status == "optimal" and sol.details["contracted_units"] == small.n
+    monkeypatch.setattr(opt, "contracted_core", lambda problem: None)
+    plain = solve(p, time_limit=60, threads=1)
+    assert plain.status == "optimal" and sol.objective == pytest.approx(plain.objective, abs=1e-7)
+    for part in parts:
+        assert len(set(plain.labels[part].tolist())) == 1
+
+
+@settings(max_examples=60, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_property_every_valid_plan_keeps_hanging_parts_whole(woerden, data):
+    """Random connected sub-graphs of the real buurten: in every valid plan (brute force) each hanging part
+    lies in one area, so contracting them loses no plan."""
+    units = data.draw(connected_units(woerden, 4, 9))
+    sub = sub_problem(woerden, units, min(data.draw(st.integers(2, 3)), len(units)),
+                      data.draw(st.sampled_from([0.1, 0.3, 0.5])))
+    parts = hanging_parts(sub)
+    cut = set(nx.articulation_points(sub.graph))
+    for part in parts:  # which rule made it: a small part with its buurt, or a part holding one area
+        event("small part" if part[0] in cut and sub.population[part[1:]].sum() < sub.lo else "one-area part")
+    for labels in valid_plans(sub):
+        for part in parts:
+            assert len(set(labels[part].tolist())) == 1
+
+
+def test_stichtse_vecht_parts_behind_verbindingswegen(stichtse_vecht):
+    """Stichtse Vecht K=7: the small parts behind Verbindingswegen join its area, and the two parts of 9,050 and
+    8,830 inhabitants behind it each hold exactly one area of their own (97 -> 76 units). Plans found on the
+    uncontracted problem keep every block whole."""
+    p = stichtse_vecht
+    small, of = reduce(p)
+    assert small.n == 76
+    sizes = sorted(int(p.population[of == b].sum()) for b in range(small.n) if (of == b).sum() > 1)
+    assert 9050 in sizes and 8830 in sizes
+    heur = heuristic(p, time_limit=5, seed=1)
+    assert len(heur.pool) >= 2
+    for _, labels in heur.pool:
+        assert not metrics.violations(p, labels)
+        for b in range(small.n):
+            assert len(set(labels[of == b].tolist())) == 1

@@ -167,7 +167,7 @@ def solve(problem: Problem, time_limit: float = 60.0, backend: str = "highs", se
                        explain=explain)
     if quick_causes(problem):
         return _finish(problem, None, False, None, t0, backend, {"method": "checks"}, infeasible=True, explain=explain)
-    core = keep_together_core(problem)
+    core = contracted_core(problem)
     if core is not None:  # solve the smaller equivalent problem; report (and diagnose) on the original
         small, of = core
         sol = solve(small, time_limit=deadline - time.perf_counter(), backend=backend, seed=seed, gap=gap,
@@ -227,23 +227,21 @@ def solve(problem: Problem, time_limit: float = 60.0, backend: str = "highs", se
     return _finish(problem, best, False, None, t0, "heuristic", details, explain=explain)
 
 
-def keep_together_core(problem: Problem) -> tuple[Problem, np.ndarray] | None:
-    """(problem with its connected keep-together groups contracted into single units, block of every unit), or
-    None without such groups. Every plan keeps these groups whole, so both problems have the same plans and
-    objective values, and the smaller one solves faster (or fits the exact enumeration at all)."""
-    from .contract import ContractionConflict, connected_groups, contract
+def contracted_core(problem: Problem) -> tuple[Problem, np.ndarray] | None:
+    """(problem with the blocks every valid plan keeps whole contracted into single units, block of every unit),
+    or None when there are none: connected keep-together groups, and parts too small for an area that hang on
+    one buurt (``contract.reduce``). Both problems have the same valid plans and objective values, and the
+    smaller one solves faster (or fits the exact enumeration at all)."""
+    from .contract import ContractionConflict, reduce
 
-    parts = connected_groups(problem)
-    if not parts:
-        return None
     try:
-        return contract(problem, parts)
+        return reduce(problem)
     except ContractionConflict:  # the rules clash by themselves: the original problem's checks explain it
         return None
 
 
 def on_original(problem: Problem, sol: Solution, of_unit: np.ndarray, t0: float, explain: bool = True) -> Solution:
-    """A Solution of a contracted problem (:func:`keep_together_core`) restated for the original problem."""
+    """A Solution of a contracted problem (:func:`contracted_core`) restated for the original problem."""
     from .contract import expand
 
     details = {**sol.details, "contracted_units": int(of_unit.max()) + 1}
@@ -301,17 +299,22 @@ def alternatives(problem: Problem, n: int, time_limit: float = 60.0, backend: st
     Larger instances: distinct local optima of the heuristic (status ``heuristic``, or ``gap`` with
     the bound of the first solve).
     """
+    t0 = time.perf_counter()
+    core = contracted_core(problem)
+    if core is None:
+        return _alternatives(problem, n, t0, time_limit, backend, seed, threads, gap, progress, explain)
+    small, of = core
+    return [on_original(problem, sol, of, t0, explain)
+            for sol in _alternatives(small, n, t0, time_limit, backend, seed, threads, gap, progress, explain=False)]
+
+
+def _alternatives(problem: Problem, n: int, t0: float, time_limit: float, backend: str, seed: int, threads: int,
+                  gap: float, progress: Progress | None, explain: bool) -> list[Solution]:
+    """:func:`alternatives` of a problem with nothing (more) to contract."""
     from . import columns as col
     from .heuristic import heuristic
 
-    t0 = time.perf_counter()
     deadline = t0 + time_limit
-    core = keep_together_core(problem)
-    if core is not None:
-        small, of = core
-        return [on_original(problem, sol, of, t0, explain) for sol in alternatives(
-            small, n, time_limit=time_limit, backend=backend, seed=seed, threads=threads, gap=gap, progress=progress,
-            explain=False)]
     first = solve(problem, time_limit=time_limit / 2, backend=backend, seed=seed, gap=gap, threads=threads,
                   progress=progress, explain=explain)
     if not first.found or n <= 1:

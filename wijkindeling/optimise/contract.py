@@ -6,7 +6,15 @@ length and cost, edges inside a block are dropped (they are never cut) while the
 original denominator (``Problem.edge_cost_total``), and identity groups keep their blocks. When every block
 is connected in the original graph, the plans of the two problems correspond one to one (a district is
 connected in one exactly when it is in the other), so an optimum or a bound of the contracted problem holds
-for every original plan that keeps the blocks whole. ``solve`` uses this for keep-together groups.
+for every original plan that keeps the blocks whole.
+
+``solve`` contracts two kinds of blocks that every valid plan keeps whole (:func:`reduce`):
+
+* connected keep-together groups (a rule of the config);
+* parts that hang on one buurt (:func:`hanging_parts`). If removing buurt ``v`` cuts off a part ``C``, every
+  area that meets ``C`` lies inside ``C`` or is ``v``'s area (an area reaching out of ``C`` passes through
+  ``v``). So when ``C`` has fewer inhabitants than the minimum, all of ``C`` lies in ``v``'s area; and when
+  ``C`` holds exactly one area of its own, every buurt of ``C`` that cannot be in ``v``'s area is in that one.
 """
 
 from __future__ import annotations
@@ -45,6 +53,49 @@ def block_of_unit(n: int, parts: list) -> np.ndarray:
 def connected_groups(problem: Problem) -> list[list[int]]:
     """The keep-together groups whose units form one connected piece of the adjacency graph."""
     return [list(g) for g in problem.keep_together if nx.is_connected(problem.graph.subgraph([int(u) for u in g]))]
+
+
+def hanging_parts(problem: Problem) -> list[list[int]]:
+    """Blocks that every valid plan keeps in one area, found at buurten ``v`` whose removal cuts off a part ``C``
+    (see the module docstring):
+
+    * ``[v] + C`` when ``C`` has fewer inhabitants than the minimum;
+    * when ``C`` holds exactly one area of its own (too many inhabitants to join ``v``'s area whole, too few for
+      two areas), each connected piece of the buurten of ``C`` that cannot join ``v``'s area: the cheapest path
+      to them from ``v`` already takes more inhabitants from ``C`` than that area can spare.
+    """
+    pop = problem.population.astype(float)
+    graph = problem.graph
+    parts = []
+    for v in sorted(nx.articulation_points(graph)):
+        rest = graph.subgraph([u for u in graph if u != v])
+        for piece in nx.connected_components(rest):
+            inhabitants = pop[list(piece)].sum()
+            if inhabitants < problem.lo:
+                parts.append([int(v)] + sorted(int(u) for u in piece))
+            elif inhabitants + pop[v] > problem.hi and inhabitants < 2 * problem.lo:
+                spare = min(inhabitants - problem.lo, problem.hi - pop[v])  # most C can give to v's area
+                inside = graph.subgraph(list(piece) + [v])
+                taken = nx.single_source_dijkstra_path_length(inside, v, weight=lambda a, b, _: pop[b])
+                stuck = [u for u in piece if taken[u] > spare]
+                parts.extend(sorted(int(u) for u in c) for c in nx.connected_components(graph.subgraph(stuck)))
+    return [part for part in parts if len(part) > 1]
+
+
+def reduce(problem: Problem) -> tuple[Problem, np.ndarray] | None:
+    """(problem with every block that all valid plans keep whole contracted, block of every original unit), or
+    None when there is nothing to contract. Repeats until nothing changes: a contraction can make new buurten
+    into the only link of a small part. Raises :class:`ContractionConflict` when a block breaks a rule."""
+    small, of = problem, np.arange(problem.n)
+    while True:
+        parts = connected_groups(small) + hanging_parts(small)
+        if not parts:
+            break
+        smaller, step = contract(small, parts)
+        if smaller.n == small.n:  # only single-unit parts (keep-together groups already contracted)
+            break
+        small, of = smaller, step[of]
+    return None if small.n == problem.n else (small, of)
 
 
 def contract(problem: Problem, parts: list) -> tuple[Problem, np.ndarray]:
