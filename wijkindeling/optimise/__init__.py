@@ -2,7 +2,9 @@
 
 ``solve(problem, ...)`` is the one entry point the CLI and the other stages use. Strategy:
 
-1. cheap necessary conditions (``diagnose.quick_causes``): a proof of infeasibility ends here;
+1. cheap necessary conditions (``diagnose.quick_causes``): a proof of infeasibility ends here; then the
+   blocks every valid plan keeps whole (keep-together groups, parts hanging on one buurt) are contracted
+   into single units (``contract.py``) and the rest runs on the smaller problem;
 2. heuristic (``heuristic.py``): recursive spanning-tree bisection + local search, fast valid plans;
 3. exact: for up to 62 units, every connected district within the bounds is enumerated and the
    set-partitioning model is solved by column generation + HiGHS (``columns.py``): proven optimal
