@@ -164,3 +164,13 @@ def test_stichtse_vecht_parts_behind_verbindingswegen(stichtse_vecht):
         assert not metrics.violations(p, labels)
         for b in range(small.n):
             assert len(set(labels[of == b].tolist())) == 1
+
+
+def test_hanging_parts_are_contracted_only_for_the_exact_enumeration(stichtse_vecht, woerden):
+    """Woerden (25 units after contraction) goes to the exact enumeration contracted; Stichtse Vecht (76 units,
+    above the enumeration's 62) keeps its 97 buurten for column generation (see contracted_core)."""
+    small, _ = opt.contracted_core(woerden.with_k(6, 0.10))
+    assert small.n == 25
+    assert reduce(stichtse_vecht)[0].n == 76 and opt.contracted_core(stichtse_vecht) is None
+    sol = solve(stichtse_vecht, time_limit=3, threads=1)
+    assert "contracted_units" not in sol.details

@@ -3,8 +3,9 @@
 ``solve(problem, ...)`` is the one entry point the CLI and the other stages use. Strategy:
 
 1. cheap necessary conditions (``diagnose.quick_causes``): a proof of infeasibility ends here; then the
-   blocks every valid plan keeps whole (keep-together groups, parts hanging on one buurt) are contracted
-   into single units (``contract.py``) and the rest runs on the smaller problem;
+   blocks every valid plan keeps whole (keep-together groups; parts hanging on one buurt when that brings
+   the problem within the exact enumeration's size) are contracted into single units (``contract.py``)
+   and the rest runs on the smaller problem;
 2. heuristic (``heuristic.py``): recursive spanning-tree bisection + local search, fast valid plans;
 3. exact: for up to 62 units, every connected district within the bounds is enumerated and the
    set-partitioning model is solved by column generation + HiGHS (``columns.py``): proven optimal
@@ -231,13 +232,21 @@ def solve(problem: Problem, time_limit: float = 60.0, backend: str = "highs", se
 
 def contracted_core(problem: Problem) -> tuple[Problem, np.ndarray] | None:
     """(problem with the blocks every valid plan keeps whole contracted into single units, block of every unit),
-    or None when there are none: connected keep-together groups, and parts too small for an area that hang on
-    one buurt (``contract.reduce``). Both problems have the same valid plans and objective values, and the
-    smaller one solves faster (or fits the exact enumeration at all)."""
+    or None when there are none (``contract.reduce``). Both problems have the same valid plans and objective
+    values, and the smaller one solves faster (or fits the exact enumeration at all).
+
+    Connected keep-together groups are always contracted. Parts hanging on one buurt only when the result fits
+    the exact enumeration (at most 62 units: fewer connected districts, e.g. Woerden K=4 proven in 1.3 s instead
+    of 6.0 s). Above that, column generation's bound at 120 s came out better on some Stichtse Vecht runs and
+    worse on others, among them the shipped config (``benchmarks/RESULTS.md``), so the model stays as it was."""
+    from .columns import MAX_BITS
     from .contract import ContractionConflict, reduce
 
     try:
-        return reduce(problem)
+        core = reduce(problem)
+        if core is not None and core[0].n > MAX_BITS:
+            core = reduce(problem, hanging=False)
+        return core
     except ContractionConflict:  # the rules clash by themselves: the original problem's checks explain it
         return None
 

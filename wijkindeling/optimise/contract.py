@@ -8,7 +8,8 @@ is connected in the original graph, the plans of the two problems correspond one
 connected in one exactly when it is in the other), so an optimum or a bound of the contracted problem holds
 for every original plan that keeps the blocks whole.
 
-``solve`` contracts two kinds of blocks that every valid plan keeps whole (:func:`reduce`):
+``solve`` contracts two kinds of blocks that every valid plan keeps whole (:func:`reduce`; the second only where
+the result fits the exact enumeration, see ``optimise.contracted_core``):
 
 * connected keep-together groups (a rule of the config);
 * parts that hang on one buurt (:func:`hanging_parts`). If removing buurt ``v`` cuts off a part ``C``, every
@@ -82,13 +83,14 @@ def hanging_parts(problem: Problem) -> list[list[int]]:
     return [part for part in parts if len(part) > 1]
 
 
-def reduce(problem: Problem) -> tuple[Problem, np.ndarray] | None:
+def reduce(problem: Problem, hanging: bool = True) -> tuple[Problem, np.ndarray] | None:
     """(problem with every block that all valid plans keep whole contracted, block of every original unit), or
-    None when there is nothing to contract. Repeats until nothing changes: a contraction can make new buurten
-    into the only link of a small part. Raises :class:`ContractionConflict` when a block breaks a rule."""
+    None when there is nothing to contract; ``hanging=False`` contracts only the keep-together groups. Repeats
+    until nothing changes: a contraction can make new buurten into the only link of a small part. Raises
+    :class:`ContractionConflict` when a block breaks a rule."""
     small, of = problem, np.arange(problem.n)
     while True:
-        parts = connected_groups(small) + hanging_parts(small)
+        parts = connected_groups(small) + (hanging_parts(small) if hanging else [])
         if not parts:
             break
         smaller, step = contract(small, parts)
