@@ -22,17 +22,21 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 
 
-def one(name: str, seed: int, limit: float, stall_factor: float, hanging: bool = True) -> dict:
-    """One solve in this process: objective, bound and gap; ``hanging=False`` contracts no hanging parts."""
+def one(name: str, seed: int, limit: float, stall_factor: float, hanging: bool | None = None) -> dict:
+    """One solve in this process: objective, bound and gap. ``hanging=True`` contracts the hanging parts whatever
+    the size, ``False`` none, ``None`` as ``solve`` does (only within the exact enumeration's 62 units)."""
     from functools import partial
 
     sys.path.insert(0, str(HERE))
     from run import build
 
+    from wijkindeling import optimise
     from wijkindeling.optimise import cg, contract, solve
 
     cg.column_generation = partial(cg.column_generation, stall_factor=stall_factor)
-    if not hanging:
+    if hanging is True:
+        optimise.contracted_core = contract.reduce
+    elif hanging is False:
         contract.hanging_parts = lambda problem: []
     sol = solve(build(name), time_limit=limit, threads=1, seed=seed)
     return {"instance": name, "seed": seed, "stall_factor": stall_factor, "hanging": hanging,
@@ -48,20 +52,22 @@ def main() -> None:
     ap.add_argument("--stall-factor", type=float, default=2.0, help="1 = the old rule (repeat a fruitless pricing call)")
     ap.add_argument("--parallel", type=int, default=1, help="runs at a time (each single-threaded)")
     ap.add_argument("--compare-hanging", action="store_true",
-                    help="run every instance and seed with and without contracting hanging parts, side by side")
-    ap.add_argument("--no-hanging", action="store_true", help=argparse.SUPPRESS)
+                    help="run every instance and seed with and without contracting hanging parts (at any size), "
+                         "side by side")
+    ap.add_argument("--hanging", choices=("solve", "on", "off"), default="solve", help=argparse.SUPPRESS)
     ap.add_argument("--one", nargs=2, metavar=("INSTANCE", "SEED"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.one:
-        print(json.dumps(one(args.one[0], int(args.one[1]), args.time_limit, args.stall_factor, not args.no_hanging)))
+        hanging = {"solve": None, "on": True, "off": False}[args.hanging]
+        print(json.dumps(one(args.one[0], int(args.one[1]), args.time_limit, args.stall_factor, hanging)))
         return
-    variants = [True, False] if args.compare_hanging else [not args.no_hanging]
+    variants = [True, False] if args.compare_hanging else [None]
     jobs = [(name, int(seed), hanging) for seed in args.seeds.split(",") for name in args.instances.split(",")
             for hanging in variants]
 
     def run(job):
         cmd = [sys.executable, __file__, "--one", job[0], str(job[1]), "--time-limit", str(args.time_limit),
-               "--stall-factor", str(args.stall_factor)] + ([] if job[2] else ["--no-hanging"])
+               "--stall-factor", str(args.stall_factor), "--hanging", {None: "solve", True: "on", False: "off"}[job[2]]]
         out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
         return json.loads(out.strip().splitlines()[-1])
 
@@ -74,7 +80,8 @@ def main() -> None:
             bounds = [r["bound"] for r in rows if r["bound"] is not None and r["instance"] == name
                       and r["hanging"] == hanging]
             if bounds:
-                print(f"{name}, hanging parts {'contracted' if hanging else 'kept'}: bound mean "
+                how = {None: "as solve does", True: "contracted", False: "kept"}[hanging]
+                print(f"{name}, hanging parts {how}: bound mean "
                       f"{sum(bounds) / len(bounds):.3f}, min {min(bounds):.3f}, max {max(bounds):.3f} "
                       f"over {len(bounds)} runs")
 
