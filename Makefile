@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test install install-test clean bench system-deps browser-deps
+.PHONY: demo test test-fast lint install install-test clean bench system-deps browser-deps
 
 # System libraries WeasyPrint needs for the PDF handreiking (pango), and poppler-utils (pdftoppm) to look
 # at its pages; installed with apt-get on Debian/Ubuntu when missing (run as root), skipped elsewhere.
@@ -37,8 +37,18 @@ demo: install
 browser-deps:
 	@bash tests/setup_browser.sh
 
-test: system-deps browser-deps install-test
+# Lint, types and the layer rule (no import circles: lint-imports checks the contracts in pyproject.toml).
+lint: install-test
+	$(BIN)/ruff check wijkindeling tests benchmarks
+	# mypy: added once clean
+	$(BIN)/lint-imports
+
+test: system-deps browser-deps install-test lint
 	$(BIN)/python -m pytest -q
+
+# The fast tier for your own loop (under a minute): every module, no slow or browser tests.
+test-fast: install-test
+	$(BIN)/python -m pytest -q -m "not slow and not browser"
 
 bench: install
 	$(BIN)/pip install --quiet -e ".[bench]"

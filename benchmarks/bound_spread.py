@@ -31,7 +31,8 @@ def one(name: str, seed: int, limit: float, stall_factor: float, hanging: bool |
     from run import build
 
     from wijkindeling import optimise
-    from wijkindeling.optimise import cg, contract, solve
+    from wijkindeling.optimise import colgen as cg
+    from wijkindeling.optimise import contract, solve
 
     cg.column_generation = partial(cg.column_generation, stall_factor=stall_factor)
     if hanging is True:

@@ -46,8 +46,8 @@ def instances() -> dict[str, tuple[str, str | None, int, float]]:
 
 
 def build(name: str):
+    from wijkindeling.build import build_problem
     from wijkindeling.config import load_config
-    from wijkindeling.problem import build_problem
 
     source, code, k, tol = instances()[name]
     if source == "woerden":
@@ -111,13 +111,14 @@ def _gc_graph(problem):
 
 def run_gerrychain(problem, limit: float, seed: int = 1) -> dict:
     """ReCom from a recursive-tree initial plan; best valid plan (our objective) within ``limit`` seconds."""
+    from functools import partial
+
     from gerrychain import Graph, MarkovChain, Partition, accept, constraints
     from gerrychain.partition import recursive_tree_part
     from gerrychain.proposals import recom
     from gerrychain.updaters import Tally
-    from functools import partial
 
-    from wijkindeling import metrics
+    from wijkindeling.model import metrics
 
     t0 = time.perf_counter()
     graph = Graph.from_networkx(_gc_graph(problem))
@@ -204,7 +205,7 @@ def one(name: str, tool: str, limit: float) -> dict:
 
 
 def score_row(name: str, tool: str, res: dict) -> dict:
-    from wijkindeling import metrics
+    from wijkindeling.model import metrics
 
     problem = build(name)
     row = {"instance": name, "n": problem.n, "tool": tool, "valid": "–", "max_dev": None, "balance": None,

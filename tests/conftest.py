@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from wijkindeling.build import build_problem
 from wijkindeling.config import load_config
-from wijkindeling.problem import build_problem
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIGS = ROOT / "configs"

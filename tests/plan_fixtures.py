@@ -6,8 +6,9 @@ from functools import lru_cache
 
 import numpy as np
 
+from wijkindeling.build import build_problem
 from wijkindeling.config import load_config
-from wijkindeling.problem import Problem, build_problem
+from wijkindeling.model.problem import Problem
 
 from .conftest import WOERDEN
 

@@ -20,7 +20,8 @@ from shapely.geometry import Polygon
 
 from wijkindeling.cli import main
 from wijkindeling.config import load_config
-from wijkindeling.data import load_buurten, load_practices
+from wijkindeling.sources.buurten import load_buurten
+from wijkindeling.sources.practices import load_practices
 
 from .conftest import BUURTEN_GPKG, CONFIGS, write_config
 
@@ -78,7 +79,7 @@ def data_config(tmp_path: Path, buurten: Path, **extra) -> Path:
 def test_malformed_yaml_gives_line_and_column(tmp_path):
     path = tmp_path / "broken.yaml"
     path.write_text("gemeente: Woerden\nareas:\n  count: 6\n    tolerance: 0.1\n", encoding="utf-8")
-    line = both(tmp_path, path, str(path), "line 4, column")
+    both(tmp_path, path, str(path), "line 4, column")
 
 
 def test_unclosed_quote_gives_line(tmp_path):
@@ -520,7 +521,7 @@ def test_dutch_excel_patient_counts(tmp_path, woerden):
     rows = "\ufeffpractice;buurtcode;patients\r\nF01;BU06320101;1.234,5\r\nF02;BU06320102;250,5\r\n"
     path.write_text(rows, encoding="utf-8")
     config = write_config(tmp_path, {"practices": {"patients": str(path)}})
-    from wijkindeling.problem import build_problem
+    from wijkindeling.build import build_problem
 
     problem = build_problem(load_config(config))
     assert problem.catchments.estimated is False

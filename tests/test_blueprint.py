@@ -18,14 +18,15 @@ from docx import Document
 from lxml import html as lhtml
 from pypdf import PdfReader
 
-from wijkindeling.blueprint import parse_formats, write_blueprint
-from wijkindeling.blueprint.analysis import moved_buurten, sensitivity
-from wijkindeling.blueprint.document import chapter, document
-from wijkindeling.blueprint.docx_writer import html_to_docx
-from wijkindeling.blueprint.figures import data_uri
-from wijkindeling.blueprint.render import fmt_num, fmt_pct, render_html
 from wijkindeling.cli import main
 from wijkindeling.config import ConfigError, load_config
+from wijkindeling.model.problem import SizeRule
+from wijkindeling.report.handreiking import parse_formats, write_blueprint
+from wijkindeling.report.handreiking.analysis import moved_buurten, sensitivity
+from wijkindeling.report.handreiking.document import chapter, document
+from wijkindeling.report.handreiking.docx_writer import html_to_docx
+from wijkindeling.report.handreiking.figures import data_uri
+from wijkindeling.report.handreiking.render import fmt_num, fmt_pct, render_html
 
 from .conftest import CONFIGS, WOERDEN
 
@@ -150,7 +151,7 @@ def test_infeasible_k_in_the_sweep_is_explained_in_the_documents_language(writte
     """Woerden's variants with the K sweep at ±10 %, where K=7 has no plan: the Dutch handreiking gives the
     diagnosis in Dutch, the English one in English."""
     result = written.results[0]
-    strict = replace(result.problem, meta={**result.problem.meta, "tolerance": 0.10})
+    strict = replace(result.problem, sizes=SizeRule(0.10))
     variants = sensitivity(result.cfg, strict, result.solution, time_limit=20, threads=1, n_alternatives=0)
     sol = next(v.solution for v in variants if v.kind == "k" and v.k == 7)
     assert sol.status == "infeasible"
@@ -200,7 +201,8 @@ def test_bad_format_is_a_user_error(tmp_path):
 def test_variants_are_the_optimisers_alternatives_and_sweep(tmp_path, monkeypatch):
     """The variants come from optimise.alternatives (other plans, same K, each moving buurten) and optimise.sweep
     (K-1 and K+1 at the config's tolerance), called with the config's solver settings."""
-    from wijkindeling import metrics, optimise
+    from wijkindeling import optimise
+    from wijkindeling.model import metrics
 
     calls = []
     real_sweep, real_alternatives = optimise.sweep, optimise.alternatives
@@ -212,7 +214,7 @@ def test_variants_are_the_optimisers_alternatives_and_sweep(tmp_path, monkeypatc
     res = w.results[0]
     p = res.problem
     assert [(c[0], c[1]) for c in calls] == [("alternatives", 3), ("sweep", [p.k - 1, p.k + 1])]
-    assert calls[1][2]["tolerance"] == cfg.areas.tolerance and all(c[2]["seed"] == cfg.solver.seed for c in calls)
+    assert "tolerance" not in calls[1][2] and all(c[2]["seed"] == cfg.solver.seed for c in calls)  # the config's size rule
     kinds = [v.kind for v in res.variants]
     assert kinds[-3:] == ["k", "k", "weight"] and kinds[:-3] and set(kinds[:-3]) == {"alternative"}
     for alt in res.variants[:-3]:
@@ -233,8 +235,8 @@ def test_cli_blueprint_writes_requested_formats(tmp_path):
 
 def test_no_plan_found_gives_wijken_map_and_honest_text(tmp_path, monkeypatch):
     """When the optimiser finds nothing, the chapter still has a map (CBS wijken) and says why there is no table."""
-    from wijkindeling.blueprint import analysis
     from wijkindeling.optimise import Solution
+    from wijkindeling.report.handreiking import analysis
 
     monkeypatch.setattr(analysis, "solve", lambda problem, **kw: Solution(None, "no_solution", None, None, None,
                                                                           kw["time_limit"], "highs"))

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from wijkindeling import maps
-from wijkindeling.compare import compare, entry_from_labels, load_plan, write_comparison
+from wijkindeling.report import maps
+from wijkindeling.report.compare import compare, entry_from_labels, load_plan, write_comparison
 
 from .conftest import ROOT
 from .plan_fixtures import woerden_solution

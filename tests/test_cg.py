@@ -7,9 +7,10 @@ import time
 import numpy as np
 import pytest
 
-from wijkindeling import metrics
-from wijkindeling.optimise import cg, solve
-from wijkindeling.optimise import columns as col
+from wijkindeling.model import metrics
+from wijkindeling.optimise import colgen as cg
+from wijkindeling.optimise import districts, solve
+from wijkindeling.optimise import exact as col
 from wijkindeling.optimise.heuristic import heuristic
 
 
@@ -27,7 +28,7 @@ def test_pricing_costs_match_district_costs(woerden6):
     lb, found = pricer.price(pi, time_limit=20)
     assert found and lb is not None
     S = found[-1]
-    _, c, _ = col.district_costs(p, S[None, :])
+    _, c, _ = districts.district_costs(p, S[None, :])
     assert c[0] - S.astype(float) @ pi == pytest.approx(lb, abs=1e-5)
     assert p.lo <= p.population[S].sum() <= p.hi
 
@@ -61,7 +62,7 @@ def test_group_cuts_hold_for_every_valid_plan(woerden6):
     pops = [p.population[p.group_members[g]].sum() for g in groups]
     assert len(groups) and all(pop > p.hi for pop in pops)  # Woerden's town kern is far above one area
     assert need.tolist() == [float(np.ceil(pop / p.hi)) for pop in pops]
-    touch = col.group_matrix(p, groups)
+    touch = districts.group_matrix(p, groups)
     for _, labels in heuristic(p, time_limit=2, seed=2).pool:
         areas_touching = ((cg.plan_members(p, labels).astype(int) @ touch.T.astype(int)) > 0).sum(axis=0)
         assert (areas_touching >= need).all()

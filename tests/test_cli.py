@@ -109,7 +109,7 @@ def test_config_error_is_one_sentence_exit_2(tmp_path):
     result = CliRunner().invoke(main, ["propose", str(config)])
     assert result.exit_code == 2
     assert "Traceback" not in result.output
-    lines = [l for l in result.output.splitlines() if l.strip()]
+    lines = [ln for ln in result.output.splitlines() if ln.strip()]
     assert len(lines) == 1 and "areas.count" in lines[0] and str(config.resolve()) in lines[0]
     assert not (tmp_path / "outputs").exists()
 

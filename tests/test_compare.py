@@ -11,12 +11,12 @@ import pytest
 from click.testing import CliRunner
 
 from wijkindeling.cli import main
-from wijkindeling.compare import SCORE_ROWS, compare, entry_from_labels, load_plan, match_areas
-from wijkindeling.data import DataError
-from wijkindeling.metrics import area_table, score
-from wijkindeling.plan import problem_for_plan, read_plan, wijken_plan, write_plan_csv, write_plan_gpkg
+from wijkindeling.errors import DataError
+from wijkindeling.model.metrics import area_table, score
+from wijkindeling.report.compare import SCORE_ROWS, compare, entry_from_labels, load_plan, match_areas
+from wijkindeling.report.plans import problem_for_plan, read_plan, wijken_plan, write_plan_csv, write_plan_gpkg
 
-from .conftest import BUURTEN_GPKG, WOERDEN, write_config
+from .conftest import BUURTEN_GPKG, write_config
 from .plan_fixtures import woerden_solution
 
 WIJKEN_GPKG = BUURTEN_GPKG.with_name("cbs_wijken_2024_regio_utrecht_nw.gpkg")
@@ -226,7 +226,7 @@ def test_violations_one_source_english_and_dutch(woerden):
     ones (documents) name the same areas, buurten and numbers, rule by rule."""
     from dataclasses import replace
 
-    from wijkindeling.metrics import violation_items, violations
+    from wijkindeling.model.metrics import violation_items, violations
 
     wlabels, wnames = wijken_plan(woerden)
     p = problem_for_plan(woerden, wnames)

@@ -1,6 +1,5 @@
 """Config loading: inheritance, path resolution and one-sentence errors."""
 
-from pathlib import Path
 
 import pytest
 

@@ -11,14 +11,13 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-import wijkindeling.optimise as opt
-from wijkindeling import metrics
+import wijkindeling.optimise.strategy as opt
+from wijkindeling.build import build_problem
 from wijkindeling.config import load_config
-from wijkindeling.optimise import alternatives, solve
-from wijkindeling.optimise import columns as col
+from wijkindeling.model import metrics
+from wijkindeling.optimise import alternatives, districts, solve
 from wijkindeling.optimise.contract import ContractionConflict, connected_groups, contract, hanging_parts, reduce
 from wijkindeling.optimise.heuristic import heuristic
-from wijkindeling.problem import build_problem
 
 from .conftest import CONFIGS
 from .test_optimise import brute_force, connected_units, sub_problem, valid_plans
@@ -52,7 +51,7 @@ def test_contracted_plans_cost_the_same_on_stichtse_vecht(stichtse_vecht):
         for term in metrics.TERMS:
             assert getattr(a, term) == pytest.approx(getattr(b, term), abs=1e-9)
         member = np.stack([labels == k for k in range(small.k)])
-        _, cost, const = col.district_costs(small, member)
+        _, cost, const = districts.district_costs(small, member)
         assert cost.sum() + const == pytest.approx(metrics.objective(p, big), abs=1e-9)
 
 

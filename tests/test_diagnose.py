@@ -10,12 +10,12 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from wijkindeling import metrics
+from wijkindeling.build import build_problem
 from wijkindeling.cli import main
 from wijkindeling.config import load_config
+from wijkindeling.model import metrics
 from wijkindeling.optimise import diagnose, solve
 from wijkindeling.optimise.diagnosis import quick_causes
-from wijkindeling.problem import build_problem
 
 from .conftest import CONFIGS, write_config
 
@@ -190,7 +190,8 @@ def test_every_phrase_has_a_dutch_sentence_with_the_same_fields():
     """The two sentence tables name the same kinds and fill in the same data (no English fallback, no lost number)."""
     from string import Formatter
 
-    from wijkindeling.optimise.diagnosis import _PHRASE_EN, _PHRASE_NL
+    from wijkindeling.text import DIAGNOSIS_EN as _PHRASE_EN
+    from wijkindeling.text import DIAGNOSIS_NL as _PHRASE_NL
 
     def fields(table: dict[str, str]) -> dict[str, set[str]]:
         return {kind: {f for _, f, _, _ in Formatter().parse(text) if f} for kind, text in table.items()}

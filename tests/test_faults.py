@@ -22,7 +22,7 @@ import pytest
 from click.testing import CliRunner
 
 from wijkindeling.cli import main
-from wijkindeling.outputs import atomic_dir, clean_stale
+from wijkindeling.report.outputs import atomic_dir, clean_stale
 
 from .conftest import CONFIGS, ROOT, write_config
 
@@ -71,7 +71,7 @@ def wait_for(proc: subprocess.Popen, marker: str, timeout: float = 60.0) -> None
 
 IN_SOLVER = """
 import sys
-from wijkindeling.optimise import cg
+from wijkindeling.optimise import colgen as cg
 real_price = cg.Pricer.price
 def price(self, *args, **kwargs):
     sys.stderr.write("IN SOLVER\\n"); sys.stderr.flush()
@@ -100,7 +100,7 @@ def test_interrupt_during_solve_leaves_previous_outputs(previous, sig):
     config, target, before = previous
     rc, err, seconds = interrupt_solve(config, sig)
     assert rc == 130, err
-    lines = [l for l in err.splitlines() if l.strip() and not l.startswith(("Optimising", "IN SOLVER"))]
+    lines = [ln for ln in err.splitlines() if ln.strip() and not ln.startswith(("Optimising", "IN SOLVER"))]
     assert lines == ["Interrupted; previous outputs are untouched."], err
     assert "Traceback" not in err
     assert seconds < 10, f"took {seconds:.1f} s to stop; the solver was not interrupted"
@@ -118,7 +118,7 @@ def test_sigkill_during_solve_leaves_previous_outputs(previous):
 
 SLOW_WRITE = """
 import sys, time
-import wijkindeling.maps as maps
+import wijkindeling.report.maps as maps
 def slow(folder, *args, **kwargs):
     sys.stderr.write("WRITING " + str(folder) + "\\n"); sys.stderr.flush()
     time.sleep(120)
@@ -195,7 +195,7 @@ def test_exception_while_writing_keeps_previous(tmp_path):
     with pytest.raises(ZeroDivisionError):
         with atomic_dir(target, force=True) as tmp:
             (tmp / "plan.csv").write_text("new\n")
-            1 / 0
+            raise ZeroDivisionError("a bug in the middle of writing")
     assert (target / "plan.csv").read_text() == "old\n"
     assert leftovers(tmp_path) == []
 
@@ -208,6 +208,21 @@ def test_force_replaces_the_whole_folder(tmp_path):
         (tmp / "plan.csv").write_text("new\n")
     assert sorted(p.name for p in target.iterdir()) == ["plan.csv"]
     assert leftovers(tmp_path) == []
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o002])
+def test_scenario_folder_gets_the_permissions_of_a_normal_folder(tmp_path, umask):
+    """A scenario folder is readable by colleagues on a shared drive: the same mode as a plain mkdir next to
+    it (it used to stay 0700, the mode of the temporary folder it was written in)."""
+    old = os.umask(umask)
+    try:
+        (tmp_path / "gewoon").mkdir()
+        with atomic_dir(tmp_path / "voorstel", force=False) as tmp:
+            (tmp / "plan.csv").write_text("buurtcode,area\n")
+    finally:
+        os.umask(old)
+    mode = (tmp_path / "voorstel").stat().st_mode & 0o777
+    assert mode == (tmp_path / "gewoon").stat().st_mode & 0o777 == 0o777 & ~umask
 
 
 def test_time_limit_gives_best_plan_with_honest_status(tmp_path):
@@ -273,9 +288,10 @@ def test_rules_that_clash_give_no_plan_and_write_nothing(tmp_path):
 
 def test_no_plan_within_the_time_limit_says_what_to_do(tmp_path, monkeypatch):
     """When the solver returns without any plan, the message names the time limit and how to raise it."""
-    import wijkindeling.optimise as optimise
+    from wijkindeling.cli import plans as plans_cli
+    from wijkindeling.optimise import Solution
 
-    monkeypatch.setattr(optimise, "solve", lambda problem, **kw: optimise.Solution(None, "no_solution", None, None, None, kw["time_limit"], "highs"))
+    monkeypatch.setattr(plans_cli, "solve", lambda problem, **kw: Solution(None, "no_solution", None, None, None, kw["time_limit"], "highs"))
     config = write_config(tmp_path, {"solver": {"time_limit": 3}})
     result = CliRunner().invoke(main, ["propose", str(config)])
     assert result.exit_code == 1, result.output

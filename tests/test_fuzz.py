@@ -21,7 +21,8 @@ from shapely.geometry import Polygon, box
 
 from wijkindeling.cli import main
 from wijkindeling.config import Config, ConfigError, load_config
-from wijkindeling.data import DataError, read_table, to_number
+from wijkindeling.errors import DataError
+from wijkindeling.sources.tables import to_number
 
 from .conftest import BUURTEN_GPKG
 
@@ -65,7 +66,7 @@ def clean_cli(args: list[str]) -> tuple[int, str]:
     assert result.exit_code in (0, 2), result.output
     assert "Traceback" not in result.output
     if result.exit_code == 2:
-        errors = [l for l in result.stderr.splitlines() if l.strip() and not l.startswith("Warning:")]
+        errors = [ln for ln in result.stderr.splitlines() if ln.strip() and not ln.startswith("Warning:")]
         assert len(errors) == 1 and errors[0].startswith("Error: "), result.stderr
     return result.exit_code, result.output
 
@@ -243,8 +244,7 @@ cells = st.one_of(st.text(max_size=8), st.sampled_from(["F01", "3417", "3441", "
        rows=st.lists(st.lists(cells, min_size=1, max_size=7), max_size=5),
        sep=st.sampled_from([",", ";"]), bom=st.booleans())
 def test_practice_lists_load_or_fail_cleanly(work, woerden, header, rows, sep, bom):
-    from wijkindeling.data import standardise_practices  # noqa: F401 (exercised through load_practices)
-    from wijkindeling.data import load_practices
+    from wijkindeling.sources.practices import load_practices
 
     text = "\n".join(sep.join(r) for r in [header, *rows]) + "\n"
     path = work / "fuzz-praktijken.csv"

@@ -11,10 +11,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from wijkindeling import metrics
+from wijkindeling.build import build_problem
 from wijkindeling.config import load_config
+from wijkindeling.model import metrics
 from wijkindeling.optimise import highs, solve
-from wijkindeling.problem import build_problem
 
 from .conftest import CONFIGS
 

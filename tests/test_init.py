@@ -6,10 +6,10 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from wijkindeling.blueprint.scaffold import RURAL_WORDS, choose_k_and_tolerance
+from wijkindeling.build import build_problem
 from wijkindeling.cli import main
 from wijkindeling.config import load_config
-from wijkindeling.problem import build_problem
+from wijkindeling.scaffold import RURAL_WORDS, choose_k_and_tolerance
 
 from .conftest import CONFIGS
 
@@ -42,7 +42,7 @@ def test_init_by_code_derives_kernen_from_cbs_names(tmp_path):
     assert problem.k == round(45815 / 9000) == 5
     buurten = problem.buurten.set_index("buurtcode")
     assert "Mijdrecht" in cfg.identity.kernen
-    for name, codes in cfg.identity.kernen.items():
+    for codes in cfg.identity.kernen.values():
         assert len(codes) >= 2
         assert buurten.loc[codes, "wijkcode"].nunique() == 1  # a kern lies within one CBS wijk
         for code in codes:

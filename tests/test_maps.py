@@ -14,10 +14,10 @@ import pyogrio
 import pytest
 from shapely.geometry import LineString
 
-from wijkindeling import maps
-from wijkindeling.metrics import area_table
-from wijkindeling.plan import write_plan_gpkg
-from wijkindeling.qgis import write_geojson
+from wijkindeling.model.metrics import area_table
+from wijkindeling.report import maps
+from wijkindeling.report.plans import write_plan_gpkg
+from wijkindeling.report.qgis import write_geojson
 
 from .plan_fixtures import woerden_solution
 
@@ -124,9 +124,9 @@ def test_static_map_labels_of_small_areas_do_not_overlap():
     """Stichtse Vecht (shipped config, 7 areas): several areas are small in dense Maarssen, so their labels at the
     areas' own points would overlap; those are moved apart with a leader line, the others stay, and no two labels
     overlap."""
+    from wijkindeling.build import build_problem
     from wijkindeling.config import load_config
     from wijkindeling.optimise.heuristic import heuristic
-    from wijkindeling.problem import build_problem
 
     from .conftest import CONFIGS
 

@@ -11,11 +11,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from wijkindeling import metrics
-from wijkindeling.optimise import alternatives, solve, sweep
-from wijkindeling.optimise import columns as col
+from wijkindeling.model import metrics
+from wijkindeling.optimise import alternatives, districts, solve, sweep
+from wijkindeling.optimise import exact as col
+from wijkindeling.optimise.flow_mip import solve_mip
 from wijkindeling.optimise.heuristic import heuristic
-from wijkindeling.optimise.mip import solve_mip
 
 
 @pytest.fixture(scope="module")
@@ -91,13 +91,13 @@ def test_columns_cost_equals_metrics_objective(w6):
     """District costs (enumerated masks and membership rows) add up to metrics.objective of a plan."""
     sol = solve(w6, time_limit=60, threads=1)
     assert sol.found
-    assert col.plan_cost(w6, sol.labels) == pytest.approx(metrics.objective(w6, sol.labels), abs=1e-9)
+    assert districts.plan_cost(w6, sol.labels) == pytest.approx(metrics.objective(w6, sol.labels), abs=1e-9)
     masks = col.plan_masks(w6, sol.labels)
     _, cost, const = col.mask_costs(w6, masks)
     assert cost.sum() + const == pytest.approx(metrics.objective(w6, sol.labels), abs=1e-9)
     # a plan that is not optimal too
     other = heuristic(w6, time_limit=5, seed=3).pool[-1][1]
-    assert col.plan_cost(w6, other) == pytest.approx(metrics.objective(w6, other), abs=1e-9)
+    assert districts.plan_cost(w6, other) == pytest.approx(metrics.objective(w6, other), abs=1e-9)
 
 
 def test_woerden_k6_proven_optimal_and_reported_exactly(w6):
@@ -126,8 +126,8 @@ def test_flow_mip_agrees_with_columns_on_a_woerden_part(woerden):
 def test_time_limited_solve_is_never_called_optimal():
     """Stichtse Vecht (97 buurten, 7 areas) with a limit far too short for a proof: a valid plan, not 'optimal'.
     (Woerden K=4 no longer serves: with its hanging villages contracted it is proven optimal within 0.5 s.)"""
+    from wijkindeling.build import build_problem
     from wijkindeling.config import load_config
-    from wijkindeling.problem import build_problem
 
     from .conftest import CONFIGS
 

@@ -5,11 +5,14 @@ from __future__ import annotations
 import pandas as pd
 from click.testing import CliRunner
 
-from wijkindeling import metrics, outputs
-from wijkindeling.cli import fmt_int, main, parse_range
+from wijkindeling.build import build_problem
+from wijkindeling.cli import main
+from wijkindeling.cli.plans import parse_range
 from wijkindeling.config import load_config
-from wijkindeling.plan import read_plan_csv
-from wijkindeling.problem import build_problem
+from wijkindeling.model import metrics
+from wijkindeling.report import outputs
+from wijkindeling.report.plans import read_plan_csv
+from wijkindeling.text import format_int as fmt_int
 
 from .conftest import write_config
 
@@ -23,10 +26,10 @@ def test_propose_alternatives_writes_distinct_valid_plans(tmp_path):
     problem = build_problem(load_config(config))
     plans = [folder / "plan.csv", folder / "alternatives" / "plan-2.csv", folder / "alternatives" / "plan-3.csv"]
     labels = [read_plan_csv(p, problem)[0] for p in plans]
-    assert len({tuple(l.tolist()) for l in labels}) == 3
-    objs = [metrics.objective(problem, l) for l in labels]
+    assert len({tuple(plan.tolist()) for plan in labels}) == 3
+    objs = [metrics.objective(problem, plan) for plan in labels]
     assert objs == sorted(objs)
-    assert all(not metrics.violations(problem, l) for l in labels)
+    assert all(not metrics.violations(problem, plan) for plan in labels)
     assert f"{objs[1]:.3f}" in result.output and f"{objs[2]:.3f}" in result.output
     assert set(pd.read_csv(plans[1])["buurtcode"]) == set(problem.codes)
 

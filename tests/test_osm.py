@@ -22,12 +22,16 @@ import requests
 from pyproj import Transformer
 from shapely.geometry import LineString
 
-from wijkindeling import metrics, osm
-from wijkindeling.catchments import straight_distances
+from wijkindeling.build import build_barriers, build_problem
 from wijkindeling.config import load_config
-from wijkindeling.data import DataError, load_buurten
-from wijkindeling.graph import adjacency_graph
-from wijkindeling.problem import build_problem
+from wijkindeling.errors import DataError
+from wijkindeling.model import metrics
+from wijkindeling.model.barriers import shared_boundary, without_edges
+from wijkindeling.model.catchments import straight_distances
+from wijkindeling.model.graph import adjacency_graph
+from wijkindeling.sources import osm
+from wijkindeling.sources.buurten import load_buurten
+from wijkindeling.sources.practices import load_practices
 
 from .conftest import WOERDEN, write_config
 
@@ -105,9 +109,9 @@ def fixture_osm(buurten, tmp_path_factory) -> Path:
     """Write the fixture .osm: a motorway, a river, a railway, a street grid, doctors and a pharmacy."""
     geom = dict(zip(buurten["buurtcode"], buurten.geometry))
     xml = OsmXml()
-    motorway = osm._shared_boundary(geom[MOTORWAY_PAIR[0]], geom[MOTORWAY_PAIR[1]])
+    motorway = shared_boundary(geom[MOTORWAY_PAIR[0]], geom[MOTORWAY_PAIR[1]])
     xml.way(_offset_extended(motorway, 20.0, 300.0), {"highway": "motorway", "name": "Fixture-snelweg", "ref": "A99"}, shared=False)
-    river = osm._shared_boundary(geom[RIVER_PAIR[0]], geom[RIVER_PAIR[1]])
+    river = shared_boundary(geom[RIVER_PAIR[0]], geom[RIVER_PAIR[1]])
     xml.way(_offset_extended(river, -30.0, 200.0), {"waterway": "river", "name": "Fixture-rivier"}, shared=False)
     # a railway crossing the town north-south: it cuts boundaries but runs along none of them
     xml.way([(120700.0, 453400.0), (120700.0, 457000.0)], {"railway": "rail", "name": "Fixture-spoor"}, shared=False)
@@ -139,6 +143,12 @@ def fixture_osm(buurten, tmp_path_factory) -> Path:
     return xml.write(tmp_path_factory.mktemp("osm") / "woerden-fixture.osm")
 
 
+def apply_barriers(cfg, buurten, graph):
+    """(edges removed, edges penalised) by the config's barriers; ``graph`` is left as it is."""
+    result, _ = build_barriers(cfg, buurten, graph)
+    return result.removed, result.penalised
+
+
 def _cfg(tmp_path: Path, **overrides):
     return load_config(write_config(tmp_path, overrides))
 
@@ -149,7 +159,7 @@ def _cfg(tmp_path: Path, **overrides):
 def test_practices_parsed_from_osm_xml_with_names_ids_and_tags(tmp_path, fixture_osm, buurten):
     cfg = _cfg(tmp_path, practices={"source": "osm", "path": str(fixture_osm), "fictional": False})
     with pytest.warns(UserWarning, match="1 OSM practices lie outside"):
-        practices = osm.load_practices_for_config(cfg, buurten)
+        practices = load_practices(cfg, buurten)
     assert sorted(practices["name"]) == sorted(GP_BUURTEN.values())  # no dermatologist, no duplicate, none outside
     assert practices["osm_id"].str.match(r"^(node|way)/\d+$").all()
     assert set(practices["osm_id"].str.split("/").str[0]) == {"node", "way"}  # the building outline is a way
@@ -158,8 +168,8 @@ def test_practices_parsed_from_osm_xml_with_names_ids_and_tags(tmp_path, fixture
     assert not practices["fictional"].any()
     home = gpd.sjoin(practices, buurten, predicate="within").set_index("name")["buurtcode"].to_dict()
     assert home == {name: code for code, name in GP_BUURTEN.items()}
-    pharmacies = osm.load_pharmacies(cfg, buurten)
-    assert list(pharmacies["name"]) == ["Testapotheek Binnenstad"]
+    features, _ = osm.practice_features(cfg, buurten)
+    assert list(features.loc[features["kind"] == "apotheek", "name"]) == ["Testapotheek Binnenstad"]
 
 
 def test_practices_online_fetch_writes_cache_that_later_runs_read_offline(tmp_path, fixture_osm, buurten, monkeypatch):
@@ -174,7 +184,7 @@ def test_practices_online_fetch_writes_cache_that_later_runs_read_offline(tmp_pa
     monkeypatch.setattr(osmnx, "features_from_polygon", fake_online)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
-        first = osm.load_practices_for_config(cfg, buurten)
+        first = load_practices(cfg, buurten)
     assert len(calls) == 1 and cache.exists()
     assert set(gpd.list_layers(cache)["name"]) == {"practices", "pharmacies"}
 
@@ -184,9 +194,10 @@ def test_practices_online_fetch_writes_cache_that_later_runs_read_offline(tmp_pa
     monkeypatch.setattr(osmnx, "features_from_polygon", offline)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
-        again = osm.load_practices_for_config(cfg, buurten)
-        pointed = osm.load_practices_for_config(_cfg(tmp_path, practices={"source": "osm", "path": str(cache)}), buurten)
-    assert list(osm.load_pharmacies(_cfg(tmp_path, practices={"source": "osm", "path": str(cache)}), buurten)["name"]) == ["Testapotheek Binnenstad"]
+        again = load_practices(cfg, buurten)
+        pointed = load_practices(_cfg(tmp_path, practices={"source": "osm", "path": str(cache)}), buurten)
+    features, _ = osm.practice_features(_cfg(tmp_path, practices={"source": "osm", "path": str(cache)}), buurten)
+    assert list(features.loc[features["kind"] == "apotheek", "name"]) == ["Testapotheek Binnenstad"]
     for other in (again, pointed):
         assert list(other["practice_id"]) == list(first["practice_id"])
         assert list(other["osm_tags"]) == list(first["osm_tags"])
@@ -196,7 +207,7 @@ def test_practices_online_fetch_writes_cache_that_later_runs_read_offline(tmp_pa
 def test_no_network_and_no_cache_is_one_sentence_naming_the_cache(tmp_path, buurten):
     cfg = _cfg(tmp_path, practices={"source": "osm", "path": None})
     with pytest.raises(DataError) as err:
-        osm.load_practices_for_config(cfg, buurten)
+        load_practices(cfg, buurten)
     msg = str(err.value)
     cache = osm.default_cache(cfg, "praktijken.gpkg")
     assert msg.startswith(f"{cfg.source_file}: no OpenStreetMap GP practices at {cache}") and "(no connection)" in msg
@@ -211,19 +222,20 @@ def test_motorway_along_a_real_boundary_removes_exactly_that_adjacency(tmp_path,
     cfg = _cfg(tmp_path, barriers={"osm": ["motorway"], "osm_file": str(fixture_osm)})
     graph = adjacency_graph(buurten)
     before = set(map(frozenset, graph.edges))
-    penalised: set = set()
-    removed = osm.apply_barriers(cfg, buurten, graph, penalised)
+    removed, penalised = apply_barriers(cfg, buurten, graph)
     assert removed == [MOTORWAY_PAIR]
-    assert before - set(map(frozenset, graph.edges)) == {frozenset(MOTORWAY_PAIR)} and not penalised
+    after = without_edges(graph, removed)
+    assert set(map(frozenset, graph.edges)) == before  # the graph passed in is not changed
+    assert before - set(map(frozenset, after.edges)) == {frozenset(MOTORWAY_PAIR)} and not penalised
 
 
 def test_barrier_classes_select_lines_and_a_crossing_line_cuts_nothing(tmp_path, fixture_osm, buurten):
     both = _cfg(tmp_path, barriers={"osm": ["motorway", "waterway=river"], "osm_file": str(fixture_osm)})
-    assert sorted(osm.apply_barriers(both, buurten, adjacency_graph(buurten), set())) == sorted([MOTORWAY_PAIR, RIVER_PAIR])
+    assert sorted(apply_barriers(both, buurten, adjacency_graph(buurten))[0]) == sorted([MOTORWAY_PAIR, RIVER_PAIR])
     rail = _cfg(tmp_path, barriers={"osm": ["railway"], "osm_file": str(fixture_osm)})
-    lines = osm.barrier_lines(rail, buurten)
+    lines = osm.osm_barrier_lines(rail, buurten)
     assert list(lines["kind"]) == ["railway"] and lines.length.iloc[0] > 3000
-    assert osm.apply_barriers(rail, buurten, adjacency_graph(buurten), set()) == []
+    assert apply_barriers(rail, buurten, adjacency_graph(buurten))[0] == []
 
 
 def test_penalise_mode_keeps_the_edge_and_marks_it(tmp_path, fixture_osm, buurten):
@@ -232,29 +244,29 @@ def test_penalise_mode_keeps_the_edge_and_marks_it(tmp_path, fixture_osm, buurte
     i, j = problem.index(MOTORWAY_PAIR[0]), problem.index(MOTORWAY_PAIR[1])
     assert problem.graph.has_edge(i, j)
     assert problem.graph[i][j]["cost"] == pytest.approx(4 * problem.graph[i][j]["length"])
-    assert problem.meta["barrier_edges_penalised"] == sorted([list(MOTORWAY_PAIR), list(RIVER_PAIR)])
-    assert problem.meta["barrier_edges_removed"] == []
+    assert problem.provenance.barrier_edges_penalised == sorted([list(MOTORWAY_PAIR), list(RIVER_PAIR)])
+    assert problem.provenance.barrier_edges_removed == []
 
 
 def test_unknown_barrier_class_is_a_config_error(tmp_path, fixture_osm, buurten):
     cfg = _cfg(tmp_path, barriers={"osm": ["snelweg"], "osm_file": str(fixture_osm)})
     with pytest.raises(Exception, match="unknown class 'snelweg'.*waterway=canal"):
-        osm.barrier_lines(cfg, buurten)
+        osm.osm_barrier_lines(cfg, buurten)
 
 
 def test_online_barriers_are_cached_and_missing_cache_offline_says_how_to_fill_it(tmp_path, fixture_osm, buurten, monkeypatch):
     cfg = _cfg(tmp_path, barriers={"osm": ["motorway", "river"]})
     with pytest.raises(DataError, match=r"no OpenStreetMap barrier lines at .*barrieres-[0-9a-f]{8}\.gpkg.*internet"):
-        osm.barrier_lines(cfg, buurten)
+        osm.osm_barrier_lines(cfg, buurten)
     monkeypatch.setattr(osmnx, "features_from_polygon", lambda polygon, tags: osmnx.features_from_xml(fixture_osm, polygon=polygon, tags=tags))
-    online = osm.barrier_lines(cfg, buurten)
+    online = osm.osm_barrier_lines(cfg, buurten)
     monkeypatch.setattr(osmnx, "features_from_polygon", lambda *a, **k: pytest.fail("the cache must be used"))
-    cached = osm.barrier_lines(cfg, buurten)
+    cached = osm.osm_barrier_lines(cfg, buurten)
     assert sorted(cached["kind"]) == sorted(online["kind"]) == ["motorway", "river"]
     assert cached.length.sum() == pytest.approx(online.length.sum())
     other = _cfg(tmp_path, barriers={"osm": ["railway"], "cache": str(next((tmp_path / "osm-cache").glob("*.gpkg")))})
     with pytest.raises(DataError, match="made without class 'railway'"):
-        osm.barrier_lines(other, buurten)
+        osm.osm_barrier_lines(other, buurten)
 
 
 # The shipped example configs/voorbeelden/woerden-barrieres.yaml: buurt pairs chosen by hand to
@@ -266,12 +278,12 @@ WOERDEN_CUT = load_config(EXAMPLE).barriers.pairs
 def test_line_file_along_pair_boundaries_removes_those_pairs(tmp_path, buurten):
     geom = dict(zip(buurten["buurtcode"], buurten.geometry))
     lines = gpd.GeoDataFrame({"name": ["cut"] * len(WOERDEN_CUT)},
-                             geometry=[osm._shared_boundary(geom[a], geom[b]) for a, b in WOERDEN_CUT], crs="EPSG:28992")
+                             geometry=[shared_boundary(geom[a], geom[b]) for a, b in WOERDEN_CUT], crs="EPSG:28992")
     path = tmp_path / "barrieres.geojson"
     lines.to_crs("EPSG:4326").to_file(path, driver="GeoJSON")
     cfg = _cfg(tmp_path, barriers={"lines": str(path)})
     graph = adjacency_graph(buurten)
-    removed = set(osm.apply_barriers(cfg, buurten, graph, set()))
+    removed = set(apply_barriers(cfg, buurten, graph)[0])
     assert removed >= {tuple(p) for p in WOERDEN_CUT}
     # Besides the pairs, only corner contacts shorter than the tolerance at a line's end may go:
     # Staatsliedenkwartier | Cattenbroek share 5 m where the line along Waterrijk ends.
@@ -287,7 +299,7 @@ def test_woerden_plan_with_barrier_pairs_never_joins_across_them(tmp_path):
     problem = build_problem(load_config(write_config(tmp_path, {}, extends=EXAMPLE)))
     cut = [(problem.index(a), problem.index(b)) for a, b in WOERDEN_CUT]
     assert not any(problem.graph.has_edge(i, j) for i, j in cut)
-    assert nx.is_connected(problem.graph) and problem.meta["synthetic_edges"] == []
+    assert nx.is_connected(problem.graph) and problem.provenance.synthetic_edges == []
     assert problem.barrier_lines is not None and len(problem.barrier_lines) == len(WOERDEN_CUT)
     sol = solve(problem, time_limit=120, threads=1)  # a cap, not a speed target
     assert sol.found, sol.message
@@ -323,7 +335,7 @@ def test_road_distances_differ_from_straight_lines(fixture_osm, tmp_path, buurte
     cfg = _cfg(tmp_path, practices={"source": "osm", "path": str(fixture_osm)}, distances={"method": "drive", "osm_file": str(fixture_osm)})
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
-        practices = osm.load_practices_for_config(cfg, buurten)
+        practices = load_practices(cfg, buurten)
     road = osm.network_distances(cfg, practices, buurten)
     straight = straight_distances(practices, buurten)
     assert road.shape == straight.shape == (3, 31)
@@ -361,10 +373,10 @@ def test_build_problem_with_osm_practices_barriers_and_road_distances(fixture_os
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
         problem = build_problem(cfg)
-    assert problem.meta["barrier_edges_removed"] == sorted([list(MOTORWAY_PAIR), ["BU06320601", "BU06320602"]])
+    assert problem.provenance.barrier_edges_removed == sorted([list(MOTORWAY_PAIR), ["BU06320601", "BU06320602"]])
     assert sorted(problem.barrier_lines["kind"]) == ["buurtpaar", "motorway"]
     assert sorted(problem.practices["name"]) == sorted(GP_BUURTEN.values())
-    assert "OSM" in problem.meta["catchment_method"] and problem.meta["practices_fictional"] is False
+    assert "OSM" in problem.provenance.catchment_method and problem.provenance.practices_fictional is False
     assert problem.patients.sum() == pytest.approx(problem.total)
 
 
@@ -378,7 +390,7 @@ def test_road_network_from_a_geopackage_gives_the_same_distances(fixture_osm, tm
 
 
 def test_the_map_draws_the_barrier_lines(fixture_osm, tmp_path):
-    from wijkindeling.maps import interactive_map
+    from wijkindeling.report.maps import interactive_map
 
     cfg = _cfg(tmp_path, barriers={"osm": ["motorway"], "osm_file": str(fixture_osm), "pairs": [["BU06320601", "BU06320602"]]})
     problem = build_problem(cfg)
@@ -390,14 +402,14 @@ def test_the_map_draws_the_barrier_lines(fixture_osm, tmp_path):
 def test_barriers_that_cut_the_municipality_in_two_warn(tmp_path, buurten):
     # Zegveld (dorp) touches only Buitengebied Zegveld: a line along their boundary isolates it.
     geom = dict(zip(buurten["buurtcode"], buurten.geometry))
-    line = gpd.GeoDataFrame(geometry=[osm._shared_boundary(geom["BU06320801"], geom["BU06320802"])], crs="EPSG:28992")
+    line = gpd.GeoDataFrame(geometry=[shared_boundary(geom["BU06320801"], geom["BU06320802"])], crs="EPSG:28992")
     path = tmp_path / "zegveld.gpkg"
     line.to_file(path)
     cfg = _cfg(tmp_path, barriers={"lines": str(path)})
     graph = adjacency_graph(buurten)
     with pytest.warns(UserWarning, match="cut Woerden into parts"):
-        removed = osm.apply_barriers(cfg, buurten, graph, set())
-    assert ("BU06320801", "BU06320802") in removed and nx.number_connected_components(graph) == 2
+        removed = apply_barriers(cfg, buurten, graph)[0]
+    assert ("BU06320801", "BU06320802") in removed and nx.number_connected_components(without_edges(graph, removed)) == 2
 
 
 def test_compressed_osm_extract_is_read_like_the_plain_one(fixture_osm, tmp_path, buurten):
@@ -408,5 +420,5 @@ def test_compressed_osm_extract_is_read_like_the_plain_one(fixture_osm, tmp_path
     plain = osm.load_network(_cfg(tmp_path, distances={"method": "drive", "osm_file": str(fixture_osm)}), buurten)
     gz = osm.load_network(_cfg(tmp_path, distances={"method": "drive", "osm_file": str(packed)}), buurten)
     assert (gz.number_of_nodes(), gz.number_of_edges()) == (plain.number_of_nodes(), plain.number_of_edges()) != (0, 0)
-    lines = osm.barrier_lines(_cfg(tmp_path, barriers={"osm": ["river"], "osm_file": str(packed)}), buurten)
+    lines = osm.osm_barrier_lines(_cfg(tmp_path, barriers={"osm": ["river"], "osm_file": str(packed)}), buurten)
     assert list(lines["name"]) == ["Fixture-rivier"]

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from wijkindeling import metrics
-from wijkindeling.graph import adjacency_graph
+from wijkindeling.model import metrics
+from wijkindeling.model.graph import adjacency_graph
 
 from .conftest import BUURTEN_GPKG
 
@@ -25,7 +25,7 @@ def test_adjacency_uses_shared_boundaries_not_points(woerden):
     assert len(woerden.edges) == 69
     assert (woerden.edge_length > 1.0).all()
     assert nx.is_connected(woerden.graph)
-    assert woerden.meta["synthetic_edges"] == []
+    assert woerden.provenance.synthetic_edges == []
 
 
 def test_point_contact_is_not_adjacency():
@@ -42,8 +42,8 @@ def test_point_contact_is_not_adjacency():
 
 
 def test_estimated_catchments_cover_everyone(woerden):
-    assert woerden.meta["catchment_estimated"] is True
-    assert woerden.meta["practices_fictional"] is True
+    assert woerden.provenance.catchment_estimated is True
+    assert woerden.provenance.practices_fictional is True
     assert woerden.patients.shape == (12, 31)
     # Huff shares sum to the buurt's inhabitants
     np.testing.assert_allclose(woerden.patients.sum(axis=0), woerden.population, rtol=1e-9)
@@ -88,15 +88,16 @@ def test_cut_boundary_equals_perimeter_identity(woerden):
 def test_islands_are_not_relinked_through_a_barrier():
     from shapely.geometry import box
 
-    from wijkindeling.graph import connect_islands, remove_pairs
+    from wijkindeling.model.barriers import barrier_result, without_edges
+    from wijkindeling.model.graph import connect_islands
 
     row = gpd.GeoDataFrame(
         {"buurtcode": ["A", "B", "C"], "buurtnaam": ["a", "b", "c"], "population": [1, 1, 1]},
         geometry=[box(0, 0, 1, 1), box(1, 0, 2, 1), box(0, 1.5, 2, 2)],  # C lies 0.5 above A and B, touching neither
         crs="EPSG:28992",
     )
-    graph = adjacency_graph(row)
-    removed = remove_pairs(graph, [["A", "B"]])
+    removed = barrier_result(adjacency_graph(row), "remove", [["A", "B"]], []).removed
+    graph = without_edges(adjacency_graph(row), removed)
     added = connect_islands(graph, row, "connect_nearest", avoid=frozenset(frozenset(e) for e in removed))
     assert not graph.has_edge("A", "B")  # the barrier stays
     assert nx.is_connected(graph) and all(graph.edges[e]["synthetic"] for e in added)

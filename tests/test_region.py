@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 import yaml
 from click.testing import CliRunner
 from lxml import html as lhtml
 
-from wijkindeling.blueprint import member_configs, write_region
 from wijkindeling.cli import main
+from wijkindeling.config import PATH_FIELDS
+from wijkindeling.report.handreiking import member_configs, write_region
 
 from .conftest import CONFIGS
 
@@ -22,22 +24,50 @@ def nl(n: int) -> str:
     return f"{n:,}".replace(",", ".")
 
 
-def test_six_shipped_municipality_configs_extend_the_region():
-    members = member_configs(REGION)
-    codes = {yaml.safe_load(p.read_text(encoding="utf-8"))["gemeentecode"] for p in members}
+SHIPPED = ("de-ronde-venen", "lopik", "montfoort", "oudewater", "stichtse-vecht", "woerden")
+
+
+def region_folder(tmp_path, names, region: str = "Testregio"):
+    """A config folder of its own in tmp_path: ``regio.yaml`` (extending the shipped regional file, named
+    ``region``) and copies of the shipped member configs ``names`` extending it, their relative paths made
+    absolute. Tests never depend on what else a user keeps in configs/."""
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    (tmp_path / "regio.yaml").write_text(f"extends: {REGION}\nregion: {region}\n", encoding="utf-8")
+    for name in names:
+        data = yaml.safe_load((CONFIGS / f"{name}.yaml").read_text(encoding="utf-8"))
+        data["extends"] = "regio.yaml"
+        for dotted in PATH_FIELDS:
+            section, key = dotted.split(".")
+            value = (data.get(section) or {}).get(key)
+            if isinstance(value, str) and not Path(value).is_absolute():
+                data[section][key] = str((CONFIGS / value).resolve())
+        (tmp_path / f"{name}.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return tmp_path / "regio.yaml"
+
+
+def test_the_six_shipped_municipality_configs_extend_the_region():
+    """Each shipped municipality config extends the regional file (other files in configs/ do not matter)."""
+    members = {p.stem for p in member_configs(REGION)}
+    assert set(SHIPPED) <= members
+    codes = {yaml.safe_load((CONFIGS / f"{name}.yaml").read_text(encoding="utf-8"))["gemeentecode"] for name in SHIPPED}
     assert codes == SIX
+
+
+def test_a_users_extra_config_is_a_member_too(tmp_path):
+    """A config of the user's own next to the regional file joins the region; one extending another config does not."""
+    region = region_folder(tmp_path, ["lopik"])
+    (tmp_path / "eigen-scenario.yaml").write_text(yaml.safe_dump({"extends": "regio.yaml", "gemeentecode": "GM0331"}),
+                                                  encoding="utf-8")
+    (tmp_path / "lopik-variant.yaml").write_text(yaml.safe_dump({"extends": "lopik.yaml"}), encoding="utf-8")
+    assert [p.name for p in member_configs(region)] == ["eigen-scenario.yaml", "lopik.yaml"]
 
 
 def _mini_region(tmp_path):
     """A regional file in tmp_path (extending the shipped one) with Oudewater and Lopik as members."""
-    (tmp_path / "regio.yaml").write_text(f"extends: {REGION}\nregion: Testregio\n", encoding="utf-8")
-    for name in ("oudewater", "lopik"):
-        data = yaml.safe_load((CONFIGS / f"{name}.yaml").read_text(encoding="utf-8"))
-        data["extends"] = "regio.yaml"
-        (tmp_path / f"{name}.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    region = region_folder(tmp_path, ["oudewater", "lopik"])
     other = {"extends": str(CONFIGS / "woerden.yaml"), "scenario": "x"}  # extends something else: not a member
     (tmp_path / "woerden-variant.yaml").write_text(yaml.safe_dump(other), encoding="utf-8")
-    return tmp_path / "regio.yaml"
+    return region
 
 
 def test_region_writes_a_chapter_with_map_and_table_per_municipality(tmp_path):
@@ -88,11 +118,13 @@ def test_region_with_a_broken_config_prints_only_the_error(tmp_path):
 
 @pytest.mark.slow
 def test_region_cli_on_the_six_municipalities(tmp_path):
-    """The real region, HTML only, short limits: every chapter has a map and (when a plan exists) a table."""
-    res = CliRunner().invoke(main, ["region", str(REGION), "--format", "html", "--time-limit", "30",
-                                    "--no-variants", "--out", str(tmp_path)])
+    """The six shipped municipalities in a config folder of the test's own, HTML only, short limits: every
+    chapter has a map and (when a plan exists) a table."""
+    region = region_folder(tmp_path / "configs", SHIPPED, region="Utrecht Noord-West")
+    res = CliRunner().invoke(main, ["region", str(region), "--format", "html", "--time-limit", "30",
+                                    "--no-variants", "--out", str(tmp_path / "out")])
     assert res.exit_code == 0, res.output
-    tree = lhtml.document_fromstring((tmp_path / "utrecht-noord-west" / "handreiking" / "handreiking.html").read_text(encoding="utf-8"))
+    tree = lhtml.document_fromstring((tmp_path / "out" / "utrecht-noord-west" / "handreiking" / "handreiking.html").read_text(encoding="utf-8"))
     chapters = tree.xpath("//section[starts-with(@id,'gemeente-')]")
     assert len(chapters) == 6
     for chap in chapters:

@@ -89,8 +89,8 @@ def test_wall_time_is_kept_apart_in_run_json(two_runs):
 
 def test_data_hash_follows_the_data(tmp_path, woerden_cfg):
     """Change one byte of the practice list: the data hash changes, the config hash does not."""
+    from wijkindeling.build import combined_hash, data_hashes
     from wijkindeling.config import load_config
-    from wijkindeling.problem import combined_hash, data_hashes
 
     copy = tmp_path / "praktijken.csv"
     text = Path(woerden_cfg.practices.path).read_text(encoding="utf-8")

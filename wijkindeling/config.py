@@ -20,16 +20,9 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from .errors import ConfigError
 
-class ConfigError(Exception):
-    """A user-facing configuration problem; ``str(err)`` is the whole message, always one line.
-
-    Control characters that come from the user's files (a name with a newline or a carriage
-    return) are shown escaped, so the message stays one line on the terminal.
-    """
-
-    def __str__(self) -> str:
-        return "".join(c if c >= " " and c not in "\x7f\x85\u2028\u2029" else repr(c)[1:-1] for c in super().__str__())
+__all__ = ["Config", "ConfigError", "load_config"]
 
 
 # Dotted keys whose values are file or folder paths, resolved against the YAML file that sets them.
@@ -86,7 +79,7 @@ class AreasConfig(_Strict):
     names: list[str] | None = None
 
     @model_validator(mode="after")
-    def _check(self) -> "AreasConfig":
+    def _check(self) -> AreasConfig:
         if self.min_population is not None and self.max_population is not None:
             if self.min_population > self.max_population:
                 raise ValueError(
@@ -154,7 +147,7 @@ class PracticesConfig(_Strict):
     max_distance_m: float = Field(default=15000.0, gt=0.0)
 
     @model_validator(mode="after")
-    def _check(self) -> "PracticesConfig":
+    def _check(self) -> PracticesConfig:
         if self.source == "file" and self.path is None:
             raise ValueError("source is 'file' but no path is given; add practices.path: <csv or geojson>")
         return self

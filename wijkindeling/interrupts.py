@@ -6,10 +6,10 @@ the main thread does not notice a Ctrl-C until the solver returns (up to the who
 (``signal.set_wakeup_fd``); when the main thread has not taken over within ``GRACE`` seconds,
 the watchdog removes this run's temporary output folders and ends the process itself.
 SIGTERM (plain ``kill``) is treated like Ctrl-C. SIGKILL cannot be caught: the next run removes
-what it left (:func:`wijkindeling.outputs.clean_stale`).
+what it left (:func:`wijkindeling.report.outputs.clean_stale`).
 
 Outputs are written to a temporary folder and only moved into place when complete
-(:func:`wijkindeling.outputs.atomic_dir`), so an interrupted run never damages earlier results.
+(:func:`wijkindeling.report.outputs.atomic_dir`), so an interrupted run never damages earlier results.
 """
 
 from __future__ import annotations
@@ -20,14 +20,19 @@ import signal
 import socket
 import threading
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
+from pathlib import Path
 
 MESSAGE = "Interrupted; previous outputs are untouched."
 EXIT_CODE = 130
 GRACE = 1.0  # seconds the main thread gets to handle the interrupt itself
 
 _state = {"handling": False}
+
+# Temporary output folders of runs in progress (registered by ``report.outputs.atomic_dir``); a forced exit
+# removes them.
+ACTIVE_TEMP: set[Path] = set()
 
 
 def _term_to_interrupt(signum, frame) -> None:
@@ -36,8 +41,6 @@ def _term_to_interrupt(signum, frame) -> None:
 
 def _force_exit() -> None:
     """End the process now: remove this run's temporary folders, say so, exit 130."""
-    from .outputs import ACTIVE_TEMP
-
     for tmp in list(ACTIVE_TEMP):
         shutil.rmtree(tmp, ignore_errors=True)
     os.write(2, (MESSAGE + "\n").encode())

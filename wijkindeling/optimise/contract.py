@@ -25,30 +25,12 @@ from dataclasses import replace
 import networkx as nx
 import numpy as np
 
-from ..problem import Problem
+from ..model.problem import Problem
+from .districts import block_of_unit
 
 
 class ContractionConflict(ValueError):
     """The blocks break a hard rule by themselves (two locks or a keep-apart pair inside one block)."""
-
-
-def block_of_unit(n: int, parts: list) -> np.ndarray:
-    """Block index (``0..B-1``, in the order of the blocks' union-find roots) of every unit; overlapping parts
-    merge. The heuristic's keep-together blocks use the same numbering."""
-    uf = list(range(n))
-
-    def find(a: int) -> int:
-        while uf[a] != a:
-            uf[a] = uf[uf[a]]
-            a = uf[a]
-        return a
-
-    for part in parts:
-        part = [int(u) for u in part]
-        for u in part[1:]:
-            uf[find(u)] = find(part[0])
-    index = {r: i for i, r in enumerate(sorted({find(u) for u in range(n)}))}
-    return np.array([index[find(u)] for u in range(n)], dtype=int)
 
 
 def connected_groups(problem: Problem) -> list[list[int]]:

@@ -17,12 +17,13 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field, replace
+from typing import Any, Protocol
 
 import networkx as nx
 import numpy as np
 
-from ..metrics import format_int
-from ..problem import Problem
+from ..model.problem import Problem
+from ..text import DIAGNOSIS_EN, DIAGNOSIS_NL, format_int
 
 
 @dataclass(frozen=True)
@@ -115,86 +116,7 @@ def _render(value: object, lang: str) -> str:
 
 
 def _table(lang: str) -> dict[str, str]:
-    return _PHRASE_NL if lang == "nl" else _PHRASE_EN
-
-
-_PHRASE_EN = {
-    "more": " and {more} more buurten",
-    "or": ", or ",
-    "few_buurten": "there are only {n} buurten for {k} areas",
-    "too_small": "{k} areas of at most {hi} inhabitants hold at most {most}, less than the {total} inhabitants",
-    "too_large": "{k} areas of at least {lo} inhabitants need {least}, more than the {total} inhabitants",
-    "buurt_above": "{name} alone has {pop} inhabitants, above the maximum of {hi}",
-    "group_above": "the keep-together group {group} has {pop} inhabitants, above the maximum of {hi}",
-    "lock_no_area": "{name} is locked to area {area}, which does not exist with {k} areas",
-    "group_locks_differ": "the keep-together group {group} holds buurten locked to different areas",
-    "apart_in_group": "{a} and {b} must be kept apart (rules.keep_apart) but are in one keep-together group "
-                      "(rules.keep_together)",
-    "locked_above": "{units} are locked to {area} and together have {pop} inhabitants, above the maximum of {hi}",
-    "apart_locked": "{a} and {b} must be kept apart but are locked to the same area",
-    "part_disconnected": "the part {part} ({pop} inhabitants) is not connected to the rest and cannot be divided "
-                         "into areas of {lo}–{hi}",
-    "choke_part": "the part {units} ({pop} inhabitants) can only be reached through {via} ({via_pop}) and cannot all "
-                  "form areas of their own, so {via}'s area would need at least {need} inhabitants, above the maximum "
-                  "of {hi}",
-    "choke_parts": "{count} parts ({units}; {pop} inhabitants) can only be reached through {via} ({via_pop}) and "
-                   "cannot all form areas of their own, so {via}'s area would need at least {need} inhabitants, above "
-                   "the maximum of {hi}",
-    "tolerance_from": "{k} areas fit from ±{pct} % ({lo}–{hi} inhabitants)",
-    "tolerance_at": "{k} areas fit at ±{pct} % ({lo}–{hi} inhabitants)",
-    "count": "{k} areas at ±{pct} %",
-    "without_lock": "without the lock on {name}",
-    "without_group": "without the keep-together group {names}",
-    "without_apart": "without keeping {a} and {b} apart",
-    "rules_one": "A valid plan exists {rules}; remove that rule from the config.",
-    "rules_many": "A valid plan exists {rules}; remove one of these rules from the config.",
-    "plan_exists": "A plan with {k} areas exists ({status}).",
-    "none_exists": "No division into {k} areas of {lo}–{hi} inhabitants exists",
-    "none_found": "No division into {k} areas of {lo}–{hi} inhabitants was found within the time limit",
-    "exact": " (the exact model over all connected areas within the bounds has no solution; no single buurt, rule or "
-             "choke point explains it alone)",
-    "no_relaxation": "No nearby relaxation (other tolerance or number of areas) was found to work.",
-}
-_PHRASE_NL = {
-    "more": " en nog {more} buurten",
-    "or": ", of ",
-    "few_buurten": "er zijn maar {n} buurten voor {k} gebieden",
-    "too_small": "{k} gebieden van hoogstens {hi} inwoners bevatten samen hoogstens {most}, minder dan de {total} "
-                 "inwoners",
-    "too_large": "{k} gebieden van minstens {lo} inwoners hebben samen minstens {least} nodig, meer dan de {total} "
-                 "inwoners",
-    "buurt_above": "{name} heeft alleen al {pop} inwoners, boven het maximum van {hi}",
-    "group_above": "de bij elkaar te houden groep {group} heeft {pop} inwoners, boven het maximum van {hi}",
-    "lock_no_area": "{name} is vastgezet op gebied {area}, dat bij {k} gebieden niet bestaat",
-    "group_locks_differ": "de bij elkaar te houden groep {group} bevat buurten die op verschillende gebieden zijn "
-                          "vastgezet",
-    "apart_in_group": "{a} en {b} moeten gescheiden blijven (rules.keep_apart) maar zitten in één bij elkaar te houden "
-                      "groep (rules.keep_together)",
-    "locked_above": "{units} zijn vastgezet op {area} en hebben samen {pop} inwoners, boven het maximum van {hi}",
-    "apart_locked": "{a} en {b} moeten gescheiden blijven maar zijn op hetzelfde gebied vastgezet",
-    "part_disconnected": "het deel {part} ({pop} inwoners) is niet verbonden met de rest en kan niet worden verdeeld "
-                         "in gebieden van {lo}–{hi} inwoners",
-    "choke_part": "het deel {units} ({pop} inwoners) is alleen bereikbaar via {via} ({via_pop}) en kan niet geheel uit "
-                  "eigen gebieden bestaan, dus het gebied van {via} zou minstens {need} inwoners nodig hebben, boven "
-                  "het maximum van {hi}",
-    "choke_parts": "{count} delen ({units}; {pop} inwoners) zijn alleen bereikbaar via {via} ({via_pop}) en kunnen "
-                   "niet allemaal eigen gebieden vormen, dus het gebied van {via} zou minstens {need} inwoners nodig "
-                   "hebben, boven het maximum van {hi}",
-    "tolerance_from": "{k} gebieden passen vanaf ±{pct} % ({lo}–{hi} inwoners)",
-    "tolerance_at": "{k} gebieden passen bij ±{pct} % ({lo}–{hi} inwoners)",
-    "count": "{k} gebieden bij ±{pct} %",
-    "without_lock": "zonder {name} vast te zetten",
-    "without_group": "zonder de bij elkaar te houden groep {names}",
-    "without_apart": "zonder {a} en {b} gescheiden te houden",
-    "rules_one": "Er bestaat een geldig plan {rules}; haal die regel uit de config.",
-    "rules_many": "Er bestaat een geldig plan {rules}; haal een van deze regels uit de config.",
-    "plan_exists": "Er bestaat een plan met {k} gebieden ({status}).",
-    "none_exists": "Er bestaat geen indeling in {k} gebieden van {lo}–{hi} inwoners",
-    "none_found": "Binnen de tijdslimiet is geen indeling in {k} gebieden van {lo}–{hi} inwoners gevonden",
-    "exact": " (het exacte model over alle samenhangende gebieden binnen de grenzen heeft geen oplossing; geen enkele "
-             "buurt, regel of knelpunt verklaart dat op zichzelf)",
-    "no_relaxation": "Geen nabije versoepeling (een andere marge of een ander aantal gebieden) bleek te werken.",
-}
+    return DIAGNOSIS_NL if lang == "nl" else DIAGNOSIS_EN
 
 
 def _names(problem: Problem, units, limit: int = 3) -> Buurten:
@@ -324,25 +246,26 @@ def current_tolerance(problem: Problem) -> float:
     return max(problem.hi / t - 1.0, 1.0 - problem.lo / t)
 
 
-def _try(problem: Problem, time_limit: float, seed: int):
-    from . import solve
+class Verifier(Protocol):
+    """A solve that verifies a relaxation: ``(problem, time_limit, seed) -> solution`` with ``found``, ``status``,
+    ``objective`` and ``labels`` (:func:`wijkindeling.optimise.strategy.verify`)."""
 
-    return solve(problem, time_limit=time_limit, seed=seed, threads=1, explain=False, exact=problem.n <= 62)
+    def __call__(self, problem: Problem, time_limit: float, seed: int) -> Any: ...
 
 
-def _feasible(problem: Problem, time_limit: float, seed: int, proofs: list | None = None):
+def _feasible(problem: Problem, solver: Verifier, time_limit: float, seed: int, proofs: list | None = None):
     """The verifying solution, or None; ``proofs`` collects whether each failure was proven infeasible."""
     if cause_phrases(problem):
         if proofs is not None:
             proofs.append(True)
         return None
-    sol = _try(problem, time_limit, seed)
+    sol = solver(problem, time_limit, seed)
     if not sol.found and proofs is not None:
         proofs.append(sol.status == "infeasible")
     return sol if sol.found else None
 
 
-def tolerance_suggestion(problem: Problem, time_limit: float, seed: int, max_tol: float = 0.5) -> Suggestion | None:
+def tolerance_suggestion(problem: Problem, solver: Verifier, time_limit: float, seed: int, max_tol: float = 0.5) -> Suggestion | None:
     """The smallest whole-percent tolerance (above the current one) at which a plan was found.
 
     Feasibility only grows with the tolerance, so we search outward (+1, +2, +4, ... points) and then
@@ -355,7 +278,7 @@ def tolerance_suggestion(problem: Problem, time_limit: float, seed: int, max_tol
     failed, found, step = start, None, 1
     while found is None and failed < top:
         pct = min(start + step, top)
-        sol = _feasible(problem.with_k(problem.k, pct / 100), time_limit, seed, proofs)
+        sol = _feasible(problem.with_k(problem.k, pct / 100), solver, time_limit, seed, proofs)
         if sol is not None:
             found = (pct, sol)
         else:
@@ -366,7 +289,7 @@ def tolerance_suggestion(problem: Problem, time_limit: float, seed: int, max_tol
     a, b = failed + 1, found[0]
     while a < b:
         mid = (a + b) // 2
-        sol = _feasible(problem.with_k(problem.k, mid / 100), time_limit, seed, proofs)
+        sol = _feasible(problem.with_k(problem.k, mid / 100), solver, time_limit, seed, proofs)
         if sol is not None:
             found, b = (mid, sol), mid
         else:
@@ -378,7 +301,7 @@ def tolerance_suggestion(problem: Problem, time_limit: float, seed: int, max_tol
     return Suggestion(phrase, problem.k, pct / 100, sol.objective, sol.status, True, p, sol.labels, "tolerance")
 
 
-def count_suggestions(problem: Problem, time_limit: float, seed: int) -> list[Suggestion]:
+def count_suggestions(problem: Problem, solver: Verifier, time_limit: float, seed: int) -> list[Suggestion]:
     """The nearest numbers of areas (at the current tolerance) for which a plan was found."""
     tol = current_tolerance(problem)
     out = []
@@ -387,7 +310,7 @@ def count_suggestions(problem: Problem, time_limit: float, seed: int) -> list[Su
             if k < 1 or k > problem.n or any(s.k == k for s in out):
                 continue
             p = problem.with_k(k, tol)
-            sol = _feasible(p, time_limit, seed)
+            sol = _feasible(p, solver, time_limit, seed)
             if sol is not None:
                 out.append(Suggestion(Phrase("count", {"k": k, "pct": round(100 * tol)}), k, tol, sol.objective,
                                       sol.status, True, p, sol.labels, "count"))
@@ -408,8 +331,8 @@ def _without(problem: Problem, kind: str, rule) -> tuple[Problem, Phrase]:
             Phrase("without_apart", {"a": problem.names[rule[0]], "b": problem.names[rule[1]]}))
 
 
-def rule_suggestions(problem: Problem, conflicts: list[tuple[Phrase, str, object]], time_limit: float,
-                     seed: int) -> list[Suggestion]:
+def rule_suggestions(problem: Problem, conflicts: list[tuple[Phrase, str, object]], solver: Verifier,
+                     time_limit: float, seed: int) -> list[Suggestion]:
     """Drop each conflicting rule in turn (both rules of a keep-apart pair inside a keep-together group)."""
     out = []
     for _, kind, rule in conflicts:
@@ -417,7 +340,7 @@ def rule_suggestions(problem: Problem, conflicts: list[tuple[Phrase, str, object
                  else [(kind, rule)])
         for one_kind, one_rule in tries:
             p, phrase = _without(problem, one_kind, one_rule)
-            sol = _feasible(p, time_limit, seed)
+            sol = _feasible(p, solver, time_limit, seed)
             if sol is not None:
                 out.append(Suggestion(phrase, problem.k, None, sol.objective, sol.status, True, p, sol.labels, "rule"))
     return out
@@ -436,8 +359,9 @@ def suggestion_sentences(suggestions: list[Suggestion], lang: str = "en") -> str
     return " ".join(parts)
 
 
-def diagnose(problem: Problem, proven: bool | None = None, time_limit: float = 20.0, seed: int = 1) -> Diagnosis:
-    """Explain why ``problem`` has no plan and suggest verified relaxations.
+def diagnose(problem: Problem, solver: Verifier, proven: bool | None = None, time_limit: float = 20.0,
+             seed: int = 1) -> Diagnosis:
+    """Explain why ``problem`` has no plan and suggest relaxations, each verified by ``solver``.
 
     ``proven``: the caller's solver already proved infeasibility (True) or only failed to find a plan
     (False); None runs a solve first.
@@ -446,16 +370,16 @@ def diagnose(problem: Problem, proven: bool | None = None, time_limit: float = 2
     conflicts = rule_causes(problem)
     per_check = max(5.0, time_limit / 6)
     if not causes and proven is None:
-        sol = _try(problem, time_limit, seed)
+        sol = solver(problem, time_limit, seed)
         if sol.found:
             return Diagnosis(True, Phrase("plan_exists", {"k": problem.k, "status": sol}))
         proven = sol.status == "infeasible"
     bounds = {"k": problem.k, "lo": problem.lo, "hi": problem.hi}
     verdict = Phrase("none_exists" if causes or proven else "none_found", bounds)
-    suggestions = rule_suggestions(problem, conflicts, per_check, seed) if conflicts else []
+    suggestions = rule_suggestions(problem, conflicts, solver, per_check, seed) if conflicts else []
     if not conflicts or not suggestions:
-        tol = tolerance_suggestion(problem, per_check, seed)
-        suggestions += ([tol] if tol else []) + count_suggestions(problem, per_check, seed)
+        tol = tolerance_suggestion(problem, solver, per_check, seed)
+        suggestions += ([tol] if tol else []) + count_suggestions(problem, solver, per_check, seed)
     return Diagnosis(False if (causes or proven) else None, verdict, causes, suggestions)
 
 

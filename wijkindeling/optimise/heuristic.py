@@ -19,34 +19,9 @@ from dataclasses import dataclass, field
 import networkx as nx
 import numpy as np
 
-from .. import metrics
-from ..metrics import objective_coefficients
-from ..problem import Problem
-from .contract import block_of_unit
-
-
-class AreaCost:
-    """Cost of one district (its additive share of the objective), from the metrics' coefficients."""
-
-    def __init__(self, problem: Problem):
-        from .columns import district_parts
-
-        self.p = problem
-        self.W, self.A, self.tot, self.G = district_parts(problem)
-        self.pop = problem.population.astype(float)
-        self.coef = objective_coefficients(problem)
-        self.w = problem.weights
-        self.constant = -self.w.identity * len(problem.group_members)
-
-    def __call__(self, units: np.ndarray) -> float:
-        m = np.zeros(self.p.n, dtype=bool)
-        m[units] = True
-        P = self.pop[m].sum()
-        boundary = self.W[m][:, ~m].sum()
-        catch = self.tot[m].sum() - self.A[np.ix_(m, m)].sum() if self.w.catchment else 0.0
-        touched = self.G[:, m].any(axis=1).sum() if len(self.G) else 0
-        return float(self.w.balance * self.coef.balance_scale * abs(P - self.p.target) + self.w.catchment * catch
-                     + self.w.identity * touched + self.w.compactness * 0.5 * boundary)
+from ..model import metrics
+from ..model.problem import Problem
+from .districts import AreaCost, block_of_unit, canonical_labels, random_tree, root_tree, subtree, subtree_sums
 
 
 @dataclass
@@ -76,32 +51,6 @@ def make_blocks(problem: Problem) -> Blocks:
     return Blocks(of_unit, members, pop, g, lock)
 
 
-def random_tree(g: nx.Graph, nodes: list[int], rng: np.random.Generator) -> dict[int, list[int]] | None:
-    """Adjacency of a random spanning tree of ``g[nodes]`` (Kruskal on random weights), None if disconnected."""
-    node_set = set(nodes)
-    edges = [(u, v) for u in nodes for v in g[u] if v in node_set and u < v]
-    order = rng.permutation(len(edges))
-    uf = {u: u for u in nodes}
-
-    def find(a):
-        while uf[a] != a:
-            uf[a] = uf[uf[a]]
-            a = uf[a]
-        return a
-
-    tree: dict[int, list[int]] = {u: [] for u in nodes}
-    count = 0
-    for e in order:
-        u, v = edges[e]
-        ru, rv = find(u), find(v)
-        if ru != rv:
-            uf[ru] = rv
-            tree[u].append(v)
-            tree[v].append(u)
-            count += 1
-    return tree if count == len(nodes) - 1 else None
-
-
 def _fits(pop: float, k: int, lo: float, hi: float) -> bool:
     return k * lo - 1e-9 <= pop <= k * hi + 1e-9
 
@@ -116,16 +65,8 @@ def _bisect(blocks: Blocks, nodes: list[int], k: int, lo: float, hi: float, rng:
         tree = random_tree(blocks.graph, nodes, rng)
         if tree is None:
             return None
-        root = nodes[int(rng.integers(len(nodes)))]
-        order, parent = [root], {root: -1}
-        for u in order:
-            for v in tree[u]:
-                if v not in parent:
-                    parent[v] = u
-                    order.append(v)
-        sub = {u: blocks.pop[u] for u in nodes}
-        for u in reversed(order[1:]):
-            sub[parent[u]] += sub[u]
+        order, parent = root_tree(tree, nodes[int(rng.integers(len(nodes)))])
+        sub = subtree_sums(order, parent, blocks.pop)
         cands = []
         for u in order[1:]:
             s = sub[u]
@@ -135,11 +76,7 @@ def _bisect(blocks: Blocks, nodes: list[int], k: int, lo: float, hi: float, rng:
         if not cands:
             continue
         u, k1 = cands[int(rng.integers(len(cands)))]
-        side, stack = set(), [u]
-        while stack:
-            a = stack.pop()
-            side.add(a)
-            stack.extend(b for b in tree[a] if b != parent[a] and b not in side)
+        side = set(subtree(tree, parent, u))
         rest = [v for v in nodes if v not in side]
         return sorted(side), rest, k1
     return None
@@ -414,6 +351,4 @@ def construct(problem: Problem, blocks: Blocks, nodes: list[int], ls: LocalSearc
 
 def canonical_key(problem: Problem, labels: np.ndarray) -> bytes:
     """A key that is equal for plans with the same districts (area numbering ignored unless locked)."""
-    from .mip import canonical_labels
-
     return canonical_labels(problem, np.asarray(labels)).astype(np.int16).tobytes()

@@ -12,6 +12,8 @@ from __future__ import annotations
 import os
 import sys
 
+import numpy as np
+
 _scheduler_threads: int | None = None
 _banner_done = False
 
@@ -57,3 +59,37 @@ def run(h):
         highspy.Highs.resetGlobalScheduler(True)
     _scheduler_threads = threads
     return h.run()
+
+
+def new_highs(time_limit: float, threads: int, seed: int, gap: float, progress=None):
+    """A quiet HiGHS instance with limits, and an optional progress callback (incumbent, bound, seconds)."""
+    import highspy
+
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("time_limit", float(max(time_limit, 0.01)))
+    h.setOptionValue("threads", int(threads))
+    h.setOptionValue("random_seed", int(seed))
+    h.setOptionValue("mip_rel_gap", float(max(gap, 1e-6)))
+    if progress is not None:
+        def _cb(event):
+            out = event.data_out
+            progress(float(out.mip_primal_bound), float(out.mip_dual_bound), float(out.running_time))
+        h.cbMipInterrupt.subscribe(_cb)
+    return h
+
+
+def read_highs(h) -> tuple[str, float | None, float | None]:
+    """(status, objective, dual bound) from HiGHS's own model status."""
+    import highspy
+
+    ms = h.getModelStatus()
+    info = h.getInfo()
+    has_sol = info.primal_solution_status == 2
+    obj = float(info.objective_function_value) if has_sol else None
+    bound = float(info.mip_dual_bound) if np.isfinite(info.mip_dual_bound) else None
+    if ms == highspy.HighsModelStatus.kOptimal:
+        return "optimal", obj, bound
+    if ms in (highspy.HighsModelStatus.kInfeasible, highspy.HighsModelStatus.kUnboundedOrInfeasible):
+        return "infeasible", None, bound
+    return ("feasible" if has_sol else "no_solution"), obj, bound

@@ -5,7 +5,7 @@ tree of the merged units is drawn, and *every* tree edge whose removal leaves tw
 population bounds gives two districts (GerryChain's ReCom keeps one such cut; we keep them all). A
 random cut then becomes the next plan of a short walk, so the pool spreads around the good plans.
 Districts that break a hard rule (locks, keep-together, keep-apart) are dropped. Column generation
-(``cg.py``) prices the pool cheaply at every iteration before it pays for the exact pricing MIP.
+(``colgen.py``) prices the pool cheaply at every iteration before it pays for the exact pricing MIP.
 """
 
 from __future__ import annotations
@@ -14,9 +14,8 @@ import time
 
 import numpy as np
 
-from ..problem import Problem
-from .columns import rule_filter
-from .heuristic import random_tree
+from ..model.problem import Problem
+from .districts import random_tree, root_tree, rule_filter, subtree, subtree_sums
 
 
 def balanced_cuts(tree: dict[int, list[int]], pop: np.ndarray, lo: float, hi: float,
@@ -24,26 +23,10 @@ def balanced_cuts(tree: dict[int, list[int]], pop: np.ndarray, lo: float, hi: fl
     """Every subtree (its units) whose population and its complement's both lie in [lo, hi]."""
     nodes = list(tree)
     root = nodes[int(rng.integers(len(nodes)))]
-    order, parent = [root], {root: root}
-    for u in order:
-        for v in tree[u]:
-            if v not in parent:
-                parent[v] = u
-                order.append(v)
-    sub = {u: float(pop[u]) for u in nodes}
-    for u in reversed(order[1:]):
-        sub[parent[u]] += sub[u]
+    order, parent = root_tree(tree, root)
+    sub = subtree_sums(order, parent, pop.astype(float))
     total = sub[root]
-    cuts = []
-    for u in order[1:]:
-        if lo <= sub[u] <= hi and lo <= total - sub[u] <= hi:
-            side, stack = [], [u]
-            while stack:
-                a = stack.pop()
-                side.append(a)
-                stack.extend(b for b in tree[a] if b != parent[a])
-            cuts.append(side)
-    return cuts
+    return [subtree(tree, parent, u) for u in order[1:] if lo <= sub[u] <= hi and lo <= total - sub[u] <= hi]
 
 
 def _adjacent_pairs(problem: Problem, labels: np.ndarray) -> list[tuple[int, int]]:

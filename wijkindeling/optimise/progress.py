@@ -20,7 +20,7 @@ class RichProgress:
         self.live: Live | None = None
         self.last: dict = {}
 
-    def __enter__(self) -> "RichProgress":
+    def __enter__(self) -> RichProgress:
         self.t0 = time.perf_counter()
         return self
 

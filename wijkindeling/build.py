@@ -1,0 +1,296 @@
+"""From a config to a :class:`~wijkindeling.model.problem.Problem`: the walk down the pipeline.
+
+``build_problem(cfg)`` reads the sources (buurten, practices, patients, barrier lines, roads), then
+builds the model from them (adjacency, barriers, islands, identity groups, catchments) and
+assembles the :class:`Problem`. This is the only module that knows both the config and the
+model; it checks the config's buurtcodes and names against the data, so every mistake there is
+one sentence naming the field.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import warnings
+from pathlib import Path
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import pandas as pd
+
+from . import __version__
+from .config import Config
+from .errors import ConfigError, GraphError
+from .model.barriers import BarrierEdges, barrier_edges, barrier_result, pair_lines, without_edges
+from .model.catchments import Catchments, catchments_from, estimate_patients, straight_distances
+from .model.graph import adjacency_graph, connect_islands
+from .model.identity import identity_groups
+from .model.problem import Problem, Provenance, SizeRule, default_area_names, population_bounds
+from .sources import osm
+from .sources.buurten import RD_NEW, load_buurten
+from .sources.lines import LINE_COLUMNS, file_barrier_lines
+from .sources.patients import read_patient_counts
+from .sources.practices import load_practices
+from .sources.tables import file_hash
+from .text import catchment_method
+
+# Config fields that name input data files; all of them enter the data hash of a run.
+DATA_FIELDS = ("data.buurten", "data.pc4_centroids", "practices.path", "practices.patients", "practices.cache",
+               "barriers.lines", "barriers.osm_file", "barriers.cache", "distances.osm_file", "distances.cache")
+
+
+def build_problem(cfg: Config) -> Problem:
+    """Read the data ``cfg`` names and return the :class:`Problem` to optimise.
+
+    Parameters
+    ----------
+    cfg : Config
+        A loaded config (:func:`wijkindeling.config.load_config`).
+
+    Returns
+    -------
+    Problem
+        Units sorted by buurtcode, with adjacency after barriers and linked islands, identity
+        groups, catchments, bounds, rules and provenance.
+
+    Raises
+    ------
+    ConfigError
+        (or DataError, GraphError) with one sentence naming the file or field and the fix.
+    """
+    buurten = load_buurten(cfg)
+    practices = load_practices(cfg, buurten)
+    catch = build_catchments(cfg, practices, buurten)
+    graph = adjacency_graph(buurten)
+    barriers, lines = build_barriers(cfg, buurten, graph)
+    graph = without_edges(graph, barriers.removed)
+    synthetic = connect_islands(graph, buurten, cfg.data.islands, cfg.origin("data.islands"),
+                                avoid=frozenset(frozenset(e) for e in barriers.removed))
+    problem = problem_from_parts(cfg, buurten, graph, practices, catch, barriers, synthetic)
+    problem.barrier_lines = lines
+    return problem
+
+
+def build_catchments(cfg: Config, practices: gpd.GeoDataFrame | None, buurten: gpd.GeoDataFrame) -> Catchments | None:
+    """Patients per practice per buurt: real counts when ``practices.patients`` is set, else a Huff estimate.
+
+    Returns None without practices.
+    """
+    if practices is None or practices.empty:
+        return None
+    lang = cfg.output.lang
+    if cfg.practices.patients is not None:
+        return catchments_from(read_patient_counts(cfg, practices, buurten), practices, buurten, False,
+                               catchment_method("given", lang))
+    if cfg.distances.method == "straight":
+        distances = straight_distances(practices, buurten)
+    else:
+        distances = osm.network_distances(cfg, practices, buurten)
+    frame = estimate_patients(practices, buurten, distances, cfg.practices.distance_decay, cfg.practices.min_distance_m)
+    method = catchment_method("huff", lang, None if cfg.distances.method == "straight" else cfg.distances.method)
+    return catchments_from(frame, practices, buurten, True, method)
+
+
+def _barrier_line_layers(cfg: Config, buurten: gpd.GeoDataFrame) -> gpd.GeoDataFrame | None:
+    """The barrier lines of the line file and the OSM classes together (None when neither is configured)."""
+    parts = [p for p in (file_barrier_lines(cfg), osm.osm_barrier_lines(cfg, buurten)) if p is not None]
+    return pd.concat(parts, ignore_index=True) if parts else None
+
+
+def build_barriers(cfg: Config, buurten: gpd.GeoDataFrame, graph: nx.Graph) -> tuple[BarrierEdges, gpd.GeoDataFrame | None]:
+    """The edges the configured barriers remove or penalise, and all barriers as lines for the map.
+
+    ``barriers.pairs`` act directly; lines (``barriers.lines``, ``barriers.osm``) act on the edges
+    whose shared boundary runs along them. ``graph`` is not changed.
+    """
+    bc = cfg.barriers
+    _check_pairs(cfg, set(buurten["buurtcode"]), bc.pairs, "barriers.pairs")
+    if not (bc.pairs or bc.lines is not None or bc.osm or bc.osm_file is not None):
+        return BarrierEdges(), None
+    lines = _barrier_line_layers(cfg, buurten)
+    line_edges = [] if lines is None or lines.empty else barrier_edges(buurten, graph, lines, bc.share, bc.tolerance_m)
+    result = barrier_result(graph, bc.mode, bc.pairs, line_edges)
+    if bc.mode == "remove" and line_edges:
+        after_pairs = without_edges(graph, [e for e in result.removed if e not in line_edges])
+        if nx.number_connected_components(without_edges(graph, result.removed)) > nx.number_connected_components(after_pairs):
+            warnings.warn(f"{cfg.origin('barriers')}: the barriers cut {cfg.gemeente or 'the municipality'} into parts that touch nowhere else; "
+                          "data.islands decides what happens (connect_nearest links them again at their nearest point).", stacklevel=2)
+    parts = [p for p in (lines, pair_lines(bc.pairs, buurten, RD_NEW)) if p is not None and not p.empty]
+    layer = gpd.GeoDataFrame(pd.concat(parts, ignore_index=True)[LINE_COLUMNS], geometry="geometry", crs=RD_NEW) if parts else None
+    return result, layer
+
+
+def data_hashes(cfg: Config) -> dict[str, str]:
+    """Short SHA-256 of every input data file the config names (by config field), for provenance."""
+    out = {}
+    for dotted in DATA_FIELDS:
+        section, key = dotted.split(".")
+        value = getattr(getattr(cfg, section), key, None)
+        if value is not None and Path(value).is_file():
+            out[dotted] = file_hash(Path(value))
+    return out
+
+
+def combined_hash(hashes: dict[str, str]) -> str:
+    """One short hash over the per-file hashes (the ``data_hash`` of metrics.json)."""
+    return hashlib.sha256("\n".join(f"{k}={v}" for k, v in sorted(hashes.items())).encode()).hexdigest()[:16]
+
+
+def area_count(cfg: Config, total: int, n_units: int) -> int:
+    """K from the config: ``areas.count``, else the nearest whole number to total / target_size."""
+    a = cfg.areas
+    if a.count is not None:
+        k = a.count
+    elif a.target_size is not None:
+        k = max(1, round(total / a.target_size))
+    elif a.names:
+        k = len(a.names)
+    else:
+        raise ConfigError(f"{cfg.origin('areas')}: field 'areas' gives neither count nor target_size; add areas.count: <number of areas>.")
+    if k > n_units:
+        raise ConfigError(f"{cfg.origin('areas.count')}: field 'areas.count' is {k} but the municipality has only {n_units} buurten; use at most {n_units}.")
+    if a.names is not None and len(a.names) != k:
+        raise ConfigError(f"{cfg.origin('areas.names')}: field 'areas.names' lists {len(a.names)} names for {k} areas; give exactly {k} names.")
+    return k
+
+
+def size_rule(cfg: Config) -> SizeRule:
+    """The config's size rule: ``areas.tolerance`` and the absolute bounds where given."""
+    a = cfg.areas
+    return SizeRule(a.tolerance, None if a.min_population is None else float(a.min_population),
+                    None if a.max_population is None else float(a.max_population))
+
+
+def config_bounds(cfg: Config, total: int, k: int) -> tuple[float, float]:
+    """[lo, hi] inhabitants per area for the config's own K; an empty range is a ConfigError."""
+    lo, hi = population_bounds(total, k, size_rule(cfg))
+    if lo > hi:
+        target = total / k
+        given = "max_population" if cfg.areas.max_population is not None else "min_population"
+        raise ConfigError(f"{cfg.origin('areas.' + given)}: field 'areas.{given}' gives areas of {lo:,.0f}–{hi:,.0f} inhabitants "
+                          f"(the other bound comes from the tolerance around {target:,.0f} = {total:,} / {k}); "
+                          f"set both areas.min_population and areas.max_population, or change the number of areas.")
+    return lo, hi
+
+
+def _unit_rules(cfg: Config, codes: list[str], area_names: list[str]) -> tuple[dict[int, int], list[list[int]], list[tuple[int, int]]]:
+    """Locks, keep-together and keep-apart as unit indices; unknown codes or names are config errors."""
+    pos = {c: i for i, c in enumerate(codes)}
+
+    def unit(code: str, field_name: str) -> int:
+        if code not in pos:
+            raise ConfigError(f"{cfg.origin('rules.' + field_name)}: field 'rules.{field_name}' names buurtcode {code}, which is not a buurt of {cfg.gemeente or cfg.gemeentecode}; fix or remove it.")
+        return pos[code]
+
+    locks = {}
+    for code, area in cfg.rules.locks.items():
+        if area not in area_names:
+            raise ConfigError(f"{cfg.origin('rules.locks')}: field 'rules.locks.{code}' names area '{area}', which does not exist; use one of {', '.join(area_names)} (set areas.names to name them).")
+        locks[unit(code, "locks")] = area_names.index(area)
+    together = [[unit(c, "keep_together") for c in group] for group in cfg.rules.keep_together]
+    apart = [(unit(a, "keep_apart"), unit(b, "keep_apart")) for a, b in cfg.rules.keep_apart]
+    return locks, together, apart
+
+
+def _check_pairs(cfg: Config, known: set[str], pairs: list[list[str]], field_name: str) -> None:
+    """Every entry is a pair of two buurtcodes of the municipality, else a ConfigError."""
+    for pair in pairs:
+        if len(pair) != 2:
+            raise ConfigError(f"{cfg.origin(field_name)}: field '{field_name}' has an entry {pair} that is not a pair; write every entry as [buurtcode, buurtcode].")
+        for code in pair:
+            if code not in known:
+                raise ConfigError(f"{cfg.origin(field_name)}: field '{field_name}' names buurtcode {code}, which is not a buurt of {cfg.gemeente or cfg.gemeentecode}; fix or remove it.")
+
+
+def _check_identity(cfg: Config, known: set[str]) -> None:
+    """Every buurtcode in ``identity.kernen`` and ``identity.groups`` is a buurt of the municipality."""
+    for field_name in ("kernen", "groups"):
+        for name, members in getattr(cfg.identity, field_name).items():
+            unknown = [m for m in members if m not in known]
+            if unknown:
+                raise GraphError(f"{cfg.origin(f'identity.{field_name}.{name}')}: field 'identity.{field_name}.{name}' names buurtcode {unknown[0]}, which is not a buurt of {cfg.gemeente or cfg.gemeentecode}; fix or remove it.")
+
+
+def provenance(cfg: Config, buurten: gpd.GeoDataFrame, practices: gpd.GeoDataFrame | None, catch: Catchments | None,
+               barriers: BarrierEdges, synthetic: list[tuple[str, str]]) -> Provenance:
+    """The provenance record of a problem built from ``cfg``."""
+    hashes = data_hashes(cfg)
+    gemeente = cfg.gemeente or (str(buurten["gemeentenaam"].iloc[0]) if "gemeentenaam" in buurten else None)
+    return Provenance(
+        gemeente=gemeente,
+        gemeentecode=cfg.gemeentecode,
+        region=cfg.region,
+        tool_version=__version__,
+        config_hash=cfg.raw_hash,
+        data_hash=combined_hash(hashes),
+        data_files=hashes,
+        practices_fictional=bool(practices is not None and practices["fictional"].any()),
+        catchment_method=catch.method if catch else None,
+        catchment_estimated=bool(catch.estimated) if catch else None,
+        barrier_edges_removed=sorted([sorted(e) for e in barriers.removed]),
+        barrier_edges_penalised=sorted([sorted(e) for e in barriers.penalised]),
+        synthetic_edges=sorted([sorted(e) for e in synthetic]),
+        attribution=cfg.data.attribution,
+    )
+
+
+def problem_from_parts(cfg: Config, buurten: gpd.GeoDataFrame, graph: nx.Graph, practices: gpd.GeoDataFrame | None,
+                       catch: Catchments | None, barriers: BarrierEdges | None = None,
+                       synthetic: list[tuple[str, str]] | tuple = ()) -> Problem:
+    """Assemble a Problem from loaded parts (also used by tests on sub-graphs).
+
+    ``graph`` is the adjacency of buurtcodes after barriers (edge attribute ``length``); edges in
+    ``barriers.penalised`` cost ``barriers.penalty`` times their length in the compactness term.
+    """
+    barriers = barriers or BarrierEdges()
+    codes = list(buurten["buurtcode"])
+    pos = {c: i for i, c in enumerate(codes)}
+    population = buurten["population"].to_numpy(dtype=np.int64)
+    total = int(population.sum())
+    k = area_count(cfg, total, len(codes))
+    lo, hi = config_bounds(cfg, total, k)
+    area_names = list(cfg.areas.names) if cfg.areas.names else default_area_names(k)
+    locks, together, apart = _unit_rules(cfg, codes, area_names)
+    ugraph = nx.Graph()
+    ugraph.add_nodes_from(range(len(codes)))
+    edges, lengths, costs = [], [], []
+    penalised = {tuple(sorted(e)) for e in barriers.penalised}
+    for a, b, data in sorted(graph.edges(data=True), key=lambda e: tuple(sorted((pos[e[0]], pos[e[1]])))):
+        i, j = sorted((pos[a], pos[b]))
+        factor = cfg.barriers.penalty if tuple(sorted((a, b))) in penalised else 1.0
+        edges.append((i, j))
+        lengths.append(data["length"])
+        costs.append(data["length"] * factor)
+        ugraph.add_edge(i, j, length=data["length"], cost=data["length"] * factor, synthetic=data.get("synthetic", False))
+    _check_identity(cfg, set(codes))
+    groups = identity_groups(buurten, cfg.identity.wijken, cfg.identity.kernen, cfg.identity.groups)
+    patients = home = None
+    if catch is not None:
+        patients = catch.patients.loc[:, codes].to_numpy(dtype=float)
+        home = np.array([pos[catch.home[p]] for p in catch.patients.index], dtype=int)
+    return Problem(
+        codes=codes,
+        names=list(buurten["buurtnaam"]),
+        population=population,
+        graph=ugraph,
+        edges=np.array(edges, dtype=int).reshape(-1, 2),
+        edge_length=np.array(lengths, dtype=float),
+        edge_cost=np.array(costs, dtype=float),
+        groups=groups,
+        group_members=[np.array([pos[m] for m in g.members], dtype=int) for g in groups],
+        k=k,
+        lo=lo,
+        hi=hi,
+        weights=cfg.weights,
+        area_names=area_names,
+        sizes=size_rule(cfg),
+        locks=locks,
+        keep_together=together,
+        keep_apart=apart,
+        patients=patients,
+        practice_home=home,
+        catchments=catch,
+        buurten=buurten,
+        practices=practices,
+        provenance=provenance(cfg, buurten, practices, catch, barriers, list(synthetic)),
+    )

@@ -1,0 +1,133 @@
+"""What every command shares: the console, loading a config with command-line overrides, the summary table,
+warnings, and the one place where user errors become one sentence and an exit code."""
+
+from __future__ import annotations
+
+import functools
+import sys
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import click
+import numpy as np
+from rich.console import Console
+from rich.table import Table
+
+from ..config import Config, load_config
+from ..errors import ConfigError, SolverMissingError
+from ..interrupts import EXIT_CODE as INTERRUPTED
+from ..interrupts import MESSAGE as INTERRUPTED_MESSAGE
+from ..interrupts import handled
+from ..model.metrics import area_table, score
+from ..model.problem import Problem
+from ..text import format_int as fmt_int
+
+console = Console()
+
+
+def show_warnings(func):
+    """Show the warnings a command raised (about the user's files) as ``Warning: ...`` lines after it succeeds."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            result = func(*args, **kwargs)
+        for w in caught:
+            if "wijkindeling" in str(w.filename) or str(w.message).startswith(("/", "reprojected")):
+                click.echo(f"Warning: {w.message}", err=True)
+        return result
+
+    return wrapper
+
+
+def load(config: str, areas: int | None = None, time_limit: float | None = None, seed: int | None = None) -> Config:
+    """The config at ``config`` with the command line's overrides (number of areas, time limit, seed)."""
+    cfg = load_config(config)
+    if areas is not None:
+        cfg.areas.count = areas
+    if time_limit is not None:
+        cfg.solver.time_limit = time_limit
+    if seed is not None:
+        cfg.solver.seed = seed
+    return cfg
+
+
+def print_summary(problem: Problem, labels: np.ndarray, status: str = "", seconds: float | None = None) -> None:
+    """The per-area table and the scores on the terminal."""
+    table = Table(title=f"{problem.provenance.gemeente or ''}: {problem.k} areas, {fmt_int(problem.lo)}–{fmt_int(problem.hi)} inhabitants each")
+    for col in ("area", "inhabitants", "deviation", "buurten", "practices", "patients in own area"):
+        table.add_column(col, justify="right" if col != "area" else "left")
+    for row in area_table(problem, labels):
+        own = "–" if row["patients_in_own_area"] is None else f"{100 * row['patients_in_own_area']:.1f} %"
+        table.add_row(row["name"], fmt_int(row["population"]), f"{100 * row['deviation']:+.1f} %", str(row["n_buurten"]), str(len(row["practices"])), own)
+    console.print(table)
+    s = score(problem, labels)
+    own = "n/a (no practices)" if s.patients_in_own_area is None else f"{100 * s.patients_in_own_area:.1f} %"
+    if s.patients_in_own_area is not None and problem.provenance.catchment_estimated:
+        own += " (estimated)"
+    console.print(
+        f"max deviation {100 * s.max_population_deviation:.1f} % · patients in own area {own} · "
+        f"identity splits {s.identity_splits} · cut boundary {s.cut_boundary_km:.1f} km · objective {s.objective:.3f}"
+    )
+    if status:
+        console.print(f"status: {status}" + (f" · {seconds:.1f} s" if seconds is not None else ""))
+    if problem.provenance.practices_fictional:
+        console.print("[bold]Note:[/bold] the practices are FICTIONAL examples; give your own list in practices.path.")
+    if not s.valid:
+        console.print("[red]This plan breaks hard rules:[/red] " + "; ".join(s.violations))
+
+
+# Import names of optional or solver packages -> what to pip install, and an alternative.
+PACKAGES = {
+    "highspy": ("highspy", " or set solver.backend: cbc in the config"),
+    "cbcbox": ("cbcbox", " or set solver.backend: highs in the config"),
+    "docx": ("python-docx", " or leave docx out of --format"),
+    "weasyprint": ("weasyprint", " or leave pdf out of --format"),
+    "osmnx": ("osmnx", " or set practices.source and barriers without OSM"),
+}
+
+
+def missing_package_message(module: str) -> str:
+    """One sentence for a package that is not installed: which one and how to get it."""
+    top = module.split(".")[0]
+    pip, alternative = PACKAGES.get(top, (top, ""))
+    return (f"the Python package '{pip}' is not installed (module {module}); run `.venv/bin/pip install {pip}` "
+            f"or `make install`{alternative}.")
+
+
+def exit_code(err: BaseException) -> int | None:
+    """The one place user errors become one sentence on stderr: returns the exit code, or None for a bug.
+
+    ConfigError (and its DataError/GraphError kin), a missing solver, a file the system refuses and a
+    missing optional package each print ``Error: <one sentence>`` and give exit code 2; Ctrl-C or
+    SIGTERM prints one line and gives 130.
+    """
+    if isinstance(err, KeyboardInterrupt):
+        handled()
+        click.echo(INTERRUPTED_MESSAGE, err=True)
+        return INTERRUPTED
+    if isinstance(err, (ConfigError, SolverMissingError)):
+        click.echo(f"Error: {err}", err=True)
+        return 2
+    if isinstance(err, OSError) and err.filename is not None:
+        click.echo(f"Error: {err.filename}: {err.strerror or err}; check that the file or folder exists, "
+                   "is readable/writable and that the disk has space.", err=True)
+        return 2
+    if isinstance(err, ImportError) and err.name and err.name.split(".")[0] != "wijkindeling":
+        click.echo(f"Error: {missing_package_message(err.name)}", err=True)
+        return 2
+    return None
+
+
+@contextmanager
+def user_errors() -> Iterator[None]:
+    """Run a command; a user error ends the process with its one sentence and exit code (:func:`exit_code`)."""
+    try:
+        yield
+    except (KeyboardInterrupt, Exception) as err:
+        code = exit_code(err)
+        if code is None:
+            raise
+        sys.exit(code)

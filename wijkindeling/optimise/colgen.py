@@ -1,0 +1,503 @@
+"""Column generation for the set-partitioning LP on instances too large to enumerate (n > 62).
+
+The restricted master LP (RMP) holds districts found so far (from heuristic plans and from
+pricing); the pricing problem is a MIP over one district ``x`` (connected by a single-commodity
+flow from a root, population in ``[lo, hi]``, the hard rules) minimising the reduced cost
+``cost(x) - pi·x - mu``. ``cost`` is the per-district cost of :func:`columns.district_costs`
+(balance ``|P - T|``, catchment pairs, groups touched, half the boundary cost), linearised:
+
+* balance: ``b >= P - T``, ``b >= T - P``;
+* identity: ``y_g >= x_u`` for every member ``u`` of group ``g``;
+* compactness: ``e_uv >= x_u - x_v`` and ``e_uv >= x_v - x_u`` for every edge;
+* catchment: ``z_uv <= x_u``, ``z_uv <= x_v`` for every (practice, patient) pair (negative cost).
+
+Whatever the duals ``(pi, mu)``, the Lagrangian bound ``sum(pi) + K * min_S (cost(S) - pi(S))`` is
+a valid lower bound on the LP, so on every plan; with HiGHS's dual bound on the pricing optimum in
+place of the minimum it stays valid when pricing stops early. The bound reported is the best one
+seen; it reaches the LP optimum when pricing proves no column has negative reduced cost.
+
+Rounded-capacity cuts strengthen the LP where the identity term needs it: an identity group with
+more inhabitants than the maximum must touch at least ``r_g = ceil(P_g / hi)`` areas in every plan,
+so ``sum over districts touching g of lambda >= r_g`` is valid (the plain LP only knows ``P_g / hi``).
+Their duals ``sigma_g >= 0`` lower the cost of ``y_g`` in the pricing MIP (where ``y_g <= sum x_u``
+keeps ``y_g`` = "touches g" exact) and add ``sum r_g sigma_g`` to the Lagrangian bound.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..model.metrics import objective_coefficients
+from ..model.problem import Problem
+from . import highs
+from .districts import district_costs, district_parts, group_matrix
+from .exact import Columns, solve_columns
+from .pool import recom_pool
+
+
+@dataclass
+class CGResult:
+    bound: float | None  # best valid lower bound on every plan's objective
+    lp_value: float | None  # last restricted-master LP value (an upper bound on the LP optimum)
+    converged: bool  # pricing proved the LP optimal (bound == LP optimum)
+    member: np.ndarray  # (C, n) bool: the generated districts
+    cost: np.ndarray  # their costs (without the plan constant)
+    constant: float
+    iterations: int
+    seconds: float
+    history: list = field(default_factory=list)  # (seconds, rmp value, bound)
+
+
+def _max_units(problem: Problem) -> int:
+    """Most units a district within the population maximum can hold."""
+    pops = np.sort(problem.population.astype(float))
+    return int(max(1, np.searchsorted(np.cumsum(pops), problem.hi, side="right")))
+
+
+def group_cuts(problem: Problem) -> tuple[np.ndarray, np.ndarray]:
+    """(indices of identity groups too large for one area, fewest areas each must touch: ceil(P_g / hi))."""
+    pop = problem.population.astype(float)
+    idx, need = [], []
+    for g, members in enumerate(problem.group_members):
+        r = int(np.ceil(pop[members].sum() / problem.hi - 1e-9))
+        if r >= 2:
+            idx.append(g)
+            need.append(r)
+    return np.array(idx, dtype=int), np.array(need, dtype=float)
+
+
+def reduced_costs(member: np.ndarray, cost: np.ndarray, pi: np.ndarray, mu: float, sigma: np.ndarray,
+                  touch: np.ndarray) -> np.ndarray:
+    """cost(S) - pi(S) - mu - sigma(cut groups S touches) of every district (rows of ``member``)."""
+    rc = cost - member.astype(float) @ pi - mu
+    if len(sigma):
+        rc -= (member.astype(float) @ touch.T.astype(float) > 0) @ sigma
+    return rc
+
+
+class Pricer:
+    """The pricing MIP, built once; only the costs of the unit variables change per call."""
+
+    def __init__(self, problem: Problem, threads: int = 1, seed: int = 1,
+                 cuts: tuple[np.ndarray, np.ndarray] | None = None):
+        """``cuts``: the :func:`group_cuts` whose duals ``price`` takes, in the master's row order."""
+        import highspy
+
+        self.problem = problem
+        p = problem
+        n, E = p.n, len(p.edges)
+        w = p.weights
+        coef = objective_coefficients(p)
+        _, A, tot, _ = district_parts(p)
+        self.h = h = highspy.Highs()
+        h.setOptionValue("output_flag", False)
+        h.setOptionValue("threads", int(threads))
+        h.setOptionValue("random_seed", int(seed))
+        inf = highspy.kHighsInf
+        M = _max_units(p)
+        cols_lo, cols_hi, cost, integ = [], [], [], []
+
+        def add(k: int, lo: float, hi: float, c) -> int:
+            start = len(cost)
+            cols_lo.extend([lo] * k)
+            cols_hi.extend([hi] * k)
+            cost.extend(np.broadcast_to(np.asarray(c, dtype=float), (k,)).tolist())
+            integ.extend([0] * k)
+            return start
+
+        self.base = w.catchment * (tot - np.diag(A))  # per-unit part of the district cost
+        ix = add(n, 0, 1, self.base)
+        ir = add(n, 0, 1, 0.0)
+        arcs = [(int(i), int(j)) for i, j in p.edges] + [(int(j), int(i)) for i, j in p.edges]
+        iff = add(2 * E, 0, M - 1, 0.0)
+        isup = add(n, 0, M, 0.0)
+        ie = add(E, 0, 1, w.compactness * 0.5 * coef.edge_coef)
+        G = len(p.group_members)
+        iy = add(G, 0, 1, w.identity)
+        ib = add(1, 0, inf, w.balance * coef.balance_scale)
+        pairs = [(u, v, float(A[u, v] + A[v, u])) for u in range(n) for v in range(u + 1, n) if A[u, v] + A[v, u] > 0]
+        iz = add(len(pairs), 0, 1, [-w.catchment * c for _, _, c in pairs])
+        for k in range(ix, ix + 2 * n):
+            integ[k] = 1
+        rows: list[tuple[list[int], list[float], float, float]] = []
+        pop = p.population.astype(float)
+        rows.append((list(range(ix, ix + n)), pop.tolist(), p.lo, p.hi))
+        rows.append((list(range(ix, ix + n)) + [ib], pop.tolist() + [-1.0], -inf, p.target))  # P - b <= T
+        rows.append((list(range(ix, ix + n)) + [ib], pop.tolist() + [1.0], p.target, inf))  # P + b >= T
+        rows.append((list(range(ir, ir + n)), [1.0] * n, 1, 1))
+        for u in range(n):
+            rows.append(([ir + u, ix + u], [1.0, -1.0], -inf, 0))  # r <= x
+            rows.append(([isup + u, ir + u], [1.0, -float(M)], -inf, 0))  # supply only at the root
+        out_arcs: list[list[int]] = [[] for _ in range(n)]
+        in_arcs: list[list[int]] = [[] for _ in range(n)]
+        for a, (i, j) in enumerate(arcs):
+            out_arcs[i].append(a)
+            in_arcs[j].append(a)
+            rows.append(([iff + a, ix + i], [1.0, -(M - 1.0)], -inf, 0))
+            rows.append(([iff + a, ix + j], [1.0, -(M - 1.0)], -inf, 0))
+        for u in range(n):  # inflow + supply - outflow = x_u
+            idx = [iff + a for a in in_arcs[u]] + [iff + a for a in out_arcs[u]] + [isup + u, ix + u]
+            val = [1.0] * len(in_arcs[u]) + [-1.0] * len(out_arcs[u]) + [1.0, -1.0]
+            rows.append((idx, val, 0, 0))
+        for u in range(n):  # root is the lowest unit: x_v + r_u <= 1 for v < u
+            for v in range(u):
+                rows.append(([ix + v, ir + u], [1.0, 1.0], -inf, 1))
+        for e, (i, j) in enumerate(p.edges):
+            rows.append(([ie + e, ix + i, ix + j], [1.0, -1.0, 1.0], 0, inf))
+            rows.append(([ie + e, ix + i, ix + j], [1.0, 1.0, -1.0], 0, inf))
+        for g, members in enumerate(p.group_members):
+            for u in members:
+                rows.append(([iy + g, ix + int(u)], [1.0, -1.0], 0, inf))
+            # y_g <= sum x_u: with a cut's dual y_g may cost less than 0, yet must mean "touches g"
+            rows.append(([iy + g] + [ix + int(u) for u in members], [1.0] + [-1.0] * len(members), -inf, 0))
+        for q, (u, v, _) in enumerate(pairs):
+            rows.append(([iz + q, ix + u], [1.0, -1.0], -inf, 0))
+            rows.append(([iz + q, ix + v], [1.0, -1.0], -inf, 0))
+        for group in p.keep_together:
+            for u in group[1:]:
+                rows.append(([ix + int(group[0]), ix + int(u)], [1.0, -1.0], 0, 0))
+        for a, b in p.keep_apart:
+            rows.append(([ix + int(a), ix + int(b)], [1.0, 1.0], -inf, 1))
+        by_area: dict[int, list[int]] = {}
+        for unit, area in p.locks.items():
+            by_area.setdefault(area, []).append(unit)
+        heads = [units[0] for units in by_area.values()]
+        for units in by_area.values():
+            for u in units[1:]:
+                rows.append(([ix + units[0], ix + u], [1.0, -1.0], 0, 0))
+        for s in range(len(heads)):
+            for t in range(s + 1, len(heads)):
+                rows.append(([ix + heads[s], ix + heads[t]], [1.0, 1.0], -inf, 1))
+        lp = highspy.HighsLp()
+        lp.num_col_ = len(cost)
+        lp.num_row_ = len(rows)
+        lp.col_cost_ = np.array(cost)
+        lp.col_lower_ = np.array(cols_lo, dtype=float)
+        lp.col_upper_ = np.array(cols_hi, dtype=float)
+        lp.row_lower_ = np.array([r[2] for r in rows], dtype=float)
+        lp.row_upper_ = np.array([r[3] for r in rows], dtype=float)
+        starts = np.cumsum([0] + [len(r[0]) for r in rows])
+        lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
+        lp.a_matrix_.start_ = starts.astype(np.int32)
+        lp.a_matrix_.index_ = np.concatenate([np.asarray(r[0], dtype=np.int32) for r in rows])
+        lp.a_matrix_.value_ = np.concatenate([np.asarray(r[1], dtype=float) for r in rows])
+        lp.integrality_ = [highspy.HighsVarType.kInteger if t else highspy.HighsVarType.kContinuous for t in integ]
+        h.passModel(lp)
+        self.ix, self.n, self.iy = ix, n, iy
+        self.cut_groups, _ = group_cuts(p) if cuts is None else cuts
+        self.found: list[np.ndarray] = []
+        h.cbMipImprovingSolution.subscribe(self._collect)
+
+    def _collect(self, event) -> None:
+        x = np.asarray(event.data_out.mip_solution)[self.ix:self.ix + self.n]
+        self.found.append(x > 0.5)
+
+    def price(self, pi: np.ndarray, time_limit: float, gap: float = 0.0,
+              sigma: np.ndarray | None = None) -> tuple[float | None, list[np.ndarray]]:
+        """(lower bound on min_S cost(S) - pi(S) - sigma(cut groups S touches), districts found);
+        the bound is None without a proof. ``sigma`` holds the duals of :func:`group_cuts`."""
+        h = self.h
+        idx = np.arange(self.ix, self.ix + self.n, dtype=np.int32)
+        h.changeColsCost(self.n, idx, (self.base - pi).astype(float))
+        if len(self.cut_groups):
+            sig = np.zeros(len(self.cut_groups)) if sigma is None else np.asarray(sigma, dtype=float)
+            cut_idx = (self.iy + self.cut_groups).astype(np.int32)
+            h.changeColsCost(len(cut_idx), cut_idx, self.problem.weights.identity - sig)
+        h.setOptionValue("time_limit", float(max(time_limit, 0.05)))
+        h.setOptionValue("mip_rel_gap", float(max(gap, 1e-6)))
+        self.found = []
+        highs.run(h)
+        status, obj, bound = highs.read_highs(h)
+        if status == "optimal" and obj is not None:
+            bound = obj if bound is None else min(bound, obj)
+        if status == "infeasible":
+            bound = np.inf
+        return bound, self.found
+
+
+class Master:
+    """The restricted master LP, grown column by column, with box-stabilising artificial columns:
+    ``+e_u`` at cost ``c_u + d`` and ``-e_u`` at cost ``-(c_u - d)`` keep the unit duals within
+    ``[c_u - d, c_u + d]`` (the same for the K row), so the duals move steadily (BoxStep).
+    Rows after the K row are the rounded-capacity cuts of :func:`group_cuts` (``>= r_g``)."""
+
+    def __init__(self, problem: Problem, cuts: tuple[np.ndarray, np.ndarray] | None = None):
+        """``cuts``: the :func:`group_cuts` rows (groups, fewest areas), shared with the :class:`Pricer`."""
+        import highspy
+
+        n, K = problem.n, problem.k
+        self.n = n
+        self.h = h = highspy.Highs()
+        h.setOptionValue("output_flag", False)
+        h.setOptionValue("threads", 1)
+        inf = highspy.kHighsInf
+        lo = np.concatenate([np.ones(n), [K]])
+        h.addRows(n + 1, lo, lo.copy(), 0, np.zeros(1, dtype=np.int32), np.zeros(0, dtype=np.int32), np.zeros(0))
+        groups, self.need = group_cuts(problem) if cuts is None else cuts
+        self.touch = group_matrix(problem, groups)
+        if len(groups):
+            h.addRows(len(groups), self.need, np.full(len(groups), inf), 0, np.zeros(1, dtype=np.int32),
+                      np.zeros(0, dtype=np.int32), np.zeros(0))
+        for u in range(n + 1):
+            for sgn in (1.0, -1.0):
+                h.addCol(0.0, 0.0, inf, 1, np.array([u], dtype=np.int32), np.array([sgn]))
+        self.n_art = 2 * (n + 1)
+        self.keys: set[bytes] = set()
+        self.member: list[np.ndarray] = []
+        self.cost: list[float] = []
+
+    def box(self, center: np.ndarray, d: np.ndarray) -> None:
+        """Centre (n + 1 duals: units then K row) and half-widths of the dual box."""
+        cost = np.empty(self.n_art)
+        cost[0::2] = center + d
+        cost[1::2] = -(center - d)
+        self.h.changeColsCost(self.n_art, np.arange(self.n_art, dtype=np.int32), cost)
+
+    def artificial(self) -> float:
+        return float(np.asarray(self.h.getSolution().col_value)[:self.n_art].sum())
+
+    def add(self, member: np.ndarray, cost: np.ndarray) -> int:
+        """Add the new districts among ``member`` (with their costs); returns how many were new."""
+        import highspy
+
+        added = 0
+        for m, c in zip(member, cost):
+            key = np.packbits(m).tobytes()
+            if key in self.keys:
+                continue
+            self.keys.add(key)
+            units = np.flatnonzero(m).astype(np.int32)
+            cuts = self.n + 1 + np.flatnonzero((self.touch & m).any(axis=1)).astype(np.int32)
+            idx = np.concatenate([units, [self.n], cuts]).astype(np.int32)
+            self.h.addCol(float(c), 0.0, highspy.kHighsInf, len(idx), idx, np.ones(len(idx)))
+            self.member.append(m.copy())
+            self.cost.append(float(c))
+            added += 1
+        return added
+
+    def solve(self) -> tuple[float, np.ndarray, float, np.ndarray, np.ndarray] | None:
+        """(value, unit duals pi, K dual mu, cut duals sigma >= 0, column values); None unless HiGHS solved it."""
+        import highspy
+
+        h = self.h
+        highs.run(h)
+        if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            return None
+        sol = h.getSolution()
+        duals = np.asarray(sol.row_dual)
+        x = np.asarray(sol.col_value)[self.n_art:]
+        sigma = np.maximum(duals[self.n + 1:], 0.0)
+        return float(h.getInfo().objective_function_value), duals[:self.n], float(duals[self.n]), sigma, x
+
+
+def plan_members(problem: Problem, labels: np.ndarray) -> np.ndarray:
+    return np.stack([labels == k for k in range(problem.k)])
+
+
+def grow_columns(problem: Problem, pi: np.ndarray, seeds: np.ndarray, rng: np.random.Generator,
+                 tries: int = 20) -> np.ndarray:
+    """Cheap pricing: districts grown from random seed units by adding the neighbour of highest dual."""
+    n = problem.n
+    nbrs: list[list[int]] = [[] for _ in range(n)]
+    for i, j in problem.edges:
+        nbrs[int(i)].append(int(j))
+        nbrs[int(j)].append(int(i))
+    pop = problem.population.astype(float)
+    out = []
+    for _ in range(tries):
+        s = int(rng.choice(seeds))
+        inside = np.zeros(n, dtype=bool)
+        inside[s] = True
+        P = pop[s]
+        frontier = set(nbrs[s])
+        while P < problem.lo and frontier:
+            cand = [v for v in frontier if P + pop[v] <= problem.hi]
+            if not cand:
+                break
+            score = np.array([pi[v] / max(pop[v], 1.0) for v in cand]) + 1e-3 * rng.random(len(cand))
+            v = cand[int(np.argmax(score))]
+            inside[v] = True
+            P += pop[v]
+            frontier |= set(nbrs[v])
+            frontier -= set(np.flatnonzero(inside).tolist())
+        if problem.lo <= P <= problem.hi:
+            out.append(inside)
+    return np.array(out, dtype=bool).reshape(-1, n)
+
+
+def _connected(nbrs: list[list[int]], units: np.ndarray) -> bool:
+    """Whether ``units`` (indices) induce a connected subgraph."""
+    if len(units) <= 1:
+        return True
+    inside = set(units.tolist())
+    stack, seen = [int(units[0])], {int(units[0])}
+    while stack:
+        u = stack.pop()
+        for v in nbrs[u]:
+            if v in inside and v not in seen:
+                seen.add(v)
+                stack.append(v)
+    return len(seen) == len(inside)
+
+
+def improve_columns(problem: Problem, nbrs: list[list[int]], starts: np.ndarray, reduced,
+                    steps: int = 40) -> np.ndarray:
+    """Local-search pricing: add or remove one unit (staying connected and within bounds) while the
+    reduced cost falls; returns every visited district with negative reduced cost. ``reduced(member, cost)``
+    gives the reduced costs at the current duals."""
+    pop = problem.population.astype(float)
+    out = []
+    for S in starts:
+        S = S.copy()
+        rc_now = None
+        for _ in range(steps):
+            P = pop[S].sum()
+            units = np.flatnonzero(S)
+            border = set()
+            for u in units:
+                border.update(nbrs[u])
+            cands = []
+            for v in border:
+                if not S[v] and P + pop[v] <= problem.hi:
+                    T = S.copy()
+                    T[v] = True
+                    cands.append(T)
+            for u in units:
+                if P - pop[u] >= problem.lo:
+                    rest = units[units != u]
+                    if _connected(nbrs, rest):
+                        T = S.copy()
+                        T[u] = False
+                        cands.append(T)
+            if not cands:
+                break
+            C = np.array(cands, dtype=bool)
+            _, c, _ = district_costs(problem, C)
+            rc = reduced(C, c)
+            if rc_now is None:
+                _, c0, _ = district_costs(problem, S[None, :])
+                rc_now = float(reduced(S[None, :], c0)[0])
+            j = int(np.argmin(rc))
+            if rc[j] >= rc_now - 1e-9:
+                break
+            S, rc_now = C[j], float(rc[j])
+            if rc_now < -1e-7:
+                out.append(S.copy())
+    return np.array(out, dtype=bool).reshape(-1, problem.n)
+
+
+def column_generation(problem: Problem, plans: list[np.ndarray], deadline: float, threads: int = 1,
+                      seed: int = 1, progress=None, target_gap: float = 0.0,
+                      incumbent: float | None = None, width: float = 0.15, price_limit: float = 10.0,
+                      cheap_min: int = 1, cheap_every: int = 4, pool_share: float = 0.05,
+                      pool_batch: int = 200, stall_factor: float = 2.0) -> CGResult:
+    """Lower bound on every plan by column generation; ``plans`` (label arrays) seed the master.
+
+    A pool of districts from tree cuts around the plans (``pool.py``, ``pool_share`` of the time) is priced
+    at every iteration; its ``pool_batch`` most negative reduced-cost districts enter the master. An exact
+    pricing call that neither adds a district nor proves the bound leaves the duals as they were, so the next
+    call gets ``stall_factor`` times its time (instead of repeating the same search)."""
+    t0 = time.perf_counter()
+    rng = np.random.default_rng(seed)
+    seed_m = [plan_members(problem, labels) for labels in plans]
+    seed_m = np.concatenate(seed_m) if seed_m else np.zeros((0, problem.n), dtype=bool)
+    _, seed_c, const = district_costs(problem, seed_m)
+    cuts = group_cuts(problem)  # one list: the master's cut rows and the pricing's dual order must agree
+    master = Master(problem, cuts)
+    master.add(seed_m, seed_c)
+    # walk=10_000: the walk from the best plan fills the pool's time. Sharing the time among the plans gave a
+    # worse bound (Stichtse Vecht K=7 at 115 s: 10.35 against 13.57).
+    pool = recom_pool(problem, plans, deadline=t0 + pool_share * max(deadline - t0, 0.0), seed=seed,
+                      walk=10_000) if plans and pool_share > 0 else np.zeros((0, problem.n), dtype=bool)
+    _, pool_c, _ = district_costs(problem, pool)
+    pop = problem.population.astype(float)
+    n, K = problem.n, problem.k
+    total = float(seed_c[:K].sum()) if len(seed_c) else 1.0
+    pi_c = pop * (total / pop.sum())  # first centre: the plan's cost spread over units by population
+    pricer = Pricer(problem, threads=threads, seed=seed, cuts=cuts)
+    nbrs: list[list[int]] = [[] for _ in range(n)]
+    for i, j in problem.edges:
+        nbrs[int(i)].append(int(j))
+        nbrs[int(j)].append(int(i))
+    lb, _ = pricer.price(pi_c, time_limit=max(0.1, min(30.0, deadline - time.perf_counter() - 0.2)))
+    mu_c = lb if lb is not None and np.isfinite(lb) else 0.0
+    best = float(pi_c.sum() + K * lb + const) if lb is not None and np.isfinite(lb) else -np.inf
+    d = np.full(n + 1, width * max(total, 1e-3) / n)
+    d[n] = width * max(total, 1e-3)
+    value, converged, its, history = None, False, 0, []
+    need = master.need
+    limit = price_limit
+    while time.perf_counter() < deadline - 0.2:
+        its += 1
+        master.box(np.concatenate([pi_c, [mu_c]]), d)
+        solved = master.solve()
+        if solved is None:  # no LP solution to price from: keep the bound found so far
+            break
+        value, pi, mu, sigma, x = solved
+        art = master.artificial()  # read now: adding columns below invalidates the master's solution
+
+        def reduced(member, cost, pi=pi, mu=mu, sigma=sigma):
+            return reduced_costs(member, cost, pi, mu, sigma, master.touch)
+
+        def offer(member, tol):
+            """Add the districts of reduced cost below ``-tol`` to the master; returns how many were new."""
+            _, c, _ = district_costs(problem, member)
+            rc = reduced(member, c)
+            return master.add(member[rc < -tol], c[rc < -tol])
+
+        rmp = value + const
+        support = np.array(master.member, dtype=bool)[x[:len(master.member)] > 1e-6]
+        added = 0
+        if len(pool):
+            rc = reduced(pool, pool_c)
+            best_pool = np.argsort(rc)[:pool_batch]
+            best_pool = best_pool[rc[best_pool] < -1e-6]
+            added += master.add(pool[best_pool], pool_c[best_pool])
+        grown = grow_columns(problem, pi, np.arange(n), rng, tries=20)
+        grown = np.concatenate([grown, improve_columns(problem, nbrs, np.concatenate([support, grown]), reduced)])
+        if len(grown):
+            added += offer(grown, 1e-6)
+        if added >= cheap_min and its % cheap_every:
+            continue  # cheap columns still coming: re-solve before paying for an exact pricing
+        left = deadline - time.perf_counter() - 0.2
+        if left <= 0:
+            break
+        lb, found = pricer.price(pi, time_limit=min(left, limit), sigma=sigma)
+        priced = offer(np.array(found, dtype=bool), 1e-7) if found else 0
+        added += priced
+        # Nothing new and no proof: the same duals would give the same call again, so give the next one more time.
+        limit = limit * stall_factor if priced == 0 and (lb is None or lb - mu < -1e-7) else price_limit
+        if lb is not None and np.isfinite(lb):
+            lag = float(pi.sum() + K * lb + need @ sigma + const)  # Lagrangian bound: valid for any duals
+            if lag > best + 1e-9:
+                best, pi_c, mu_c = lag, pi.copy(), float(lb)  # serious step: move the box
+            if lb - mu >= -1e-7:  # no column prices out at these duals
+                if art <= 1e-7:
+                    converged = True  # box inactive: the restricted master is the LP optimum
+                else:
+                    d *= 2.0  # box binds: widen it
+        history.append((time.perf_counter() - t0, rmp, best))
+        if progress is not None:
+            progress(rmp, best)
+        if converged:
+            best = max(best, rmp)
+            break
+        if incumbent is not None and np.isfinite(best) and (incumbent - best) <= target_gap * abs(incumbent):
+            break
+    return CGResult(best if np.isfinite(best) else None, None if value is None else value + const, converged,
+                    np.array(master.member, dtype=bool).reshape(-1, problem.n), np.array(master.cost), const,
+                    its, time.perf_counter() - t0, history)
+
+
+def master_ip(problem: Problem, cg: CGResult, time_limit: float, threads: int = 1, seed: int = 1,
+              start: np.ndarray | None = None) -> tuple[np.ndarray | None, float | None]:
+    """Best plan over the generated districts (restricted master as an integer program)."""
+    masks = np.arange(len(cg.member), dtype=np.int64)  # ids only: with members given no bit masks are needed
+    cols = Columns(masks, cg.member, cg.member.astype(float) @ problem.population, cg.cost, cg.constant, 0.0)
+    res = solve_columns(problem, cols, time_limit=time_limit, threads=threads, seed=seed)
+    if res.labels is None:
+        return None, None
+    return res.labels, res.objective

@@ -1,0 +1,452 @@
+"""Exact set-partitioning model over enumerated districts (columns).
+
+Every objective term of :mod:`wijkindeling.metrics` is additive over districts:
+
+* balance: ``scale * |P_S - T|`` per district;
+* catchment: patients of the practices located in S who live outside S;
+* identity: the number of groups S touches (the plan's term is the sum minus the number of groups);
+* compactness: half of S's boundary cost to units outside S (every cut edge borders two districts).
+
+So the plan's objective is ``sum_S cost(S) - w_identity * n_groups``. We enumerate every connected
+set of units whose population lies within ``[lo, hi]`` (breadth first, as 64-bit masks, numpy-
+vectorised), drop the ones that break a hard rule or cannot be part of a plan better than a known
+one, and solve ``min sum cost * lambda`` s.t. every unit is covered once and ``K`` districts are
+chosen, with HiGHS. When the enumeration is complete the result is exact; the status comes from
+HiGHS's own model status.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..model.metrics import objective_coefficients
+from ..model.problem import Problem
+from . import highs
+from .districts import MethodResult, district_parts, plan_constant
+
+MAX_BITS = 62
+
+
+class TooManyColumns(Exception):
+    """The enumeration would exceed its limit (the instance is too large for this model)."""
+
+
+@dataclass
+class Columns:
+    """Enumerated districts: bit masks, unit membership, population and cost."""
+
+    masks: np.ndarray  # int64 bit masks
+    member: np.ndarray | None  # (C, n) bool, only for small column sets (see ``members``)
+    population: np.ndarray
+    cost: np.ndarray
+    constant: float  # objective = cost of chosen columns + constant
+    seconds: float
+
+    def members(self, n: int, idx: np.ndarray | None = None) -> np.ndarray:
+        if self.member is not None:
+            return self.member if idx is None else self.member[idx]
+        return membership(self.masks if idx is None else self.masks[idx], n)
+
+
+def _neighbour_masks(problem: Problem) -> np.ndarray:
+    nbr = np.zeros(problem.n, dtype=np.int64)
+    for i, j in problem.edges:
+        nbr[i] |= np.int64(1) << np.int64(j)
+        nbr[j] |= np.int64(1) << np.int64(i)
+    return nbr
+
+
+def _or_tables(values: np.ndarray, n: int) -> list[np.ndarray]:
+    """Per byte of a mask: the OR (int64) of ``values`` over the set bits."""
+    tables = []
+    for i in range((n + 7) // 8):
+        t = np.zeros(256, dtype=np.int64)
+        for b in range(256):
+            for bit in range(8):
+                if (b >> bit) & 1 and 8 * i + bit < n:
+                    t[b] |= values[8 * i + bit]
+        tables.append(t)
+    return tables
+
+
+def _sum_tables(values: np.ndarray, n: int) -> list[np.ndarray]:
+    tables = []
+    for i in range((n + 7) // 8):
+        t = np.zeros(256, dtype=np.int64)
+        for b in range(256):
+            t[b] = sum(int(values[8 * i + bit]) for bit in range(8) if (b >> bit) & 1 and 8 * i + bit < n)
+        tables.append(t)
+    return tables
+
+
+def enumerate_masks(problem: Problem, max_sets: int = 3_000_000, deadline: float | None = None) -> np.ndarray:
+    """All connected unit sets with population in [lo, hi], as bit masks.
+
+    Level by level (set size), each set grows by one neighbour above its lowest unit; duplicates
+    are removed with a hash table (pandas.unique). Raises :class:`TooManyColumns` when more than
+    ``max_sets`` sets would be generated or the deadline (``time.perf_counter()`` value) passes.
+    """
+    import pandas as pd
+
+    n = problem.n
+    if n > MAX_BITS:
+        raise TooManyColumns(f"{n} units is more than {MAX_BITS}")
+    nbr = _neighbour_masks(problem)
+    pop = problem.population.astype(np.int64)
+    or_t, sum_t = _or_tables(nbr, n), _sum_tables(pop, n)
+    lo, hi = problem.lo, problem.hi
+    bits = np.int64(1) << np.arange(n, dtype=np.int64)
+    ok = pop <= hi
+    S = bits[ok]
+    out, total = [], 0
+    while len(S):
+        total += len(S)
+        if total > max_sets or (deadline is not None and time.perf_counter() > deadline):
+            raise TooManyColumns(f"more than {max_sets} connected sets")
+        N = np.zeros(len(S), dtype=np.int64)
+        P = np.zeros(len(S), dtype=np.int64)
+        for i in range(len(or_t)):
+            byte = ((S >> (8 * i)) & 255).astype(np.intp)
+            N |= or_t[i][byte]
+            P += sum_t[i][byte]
+        out.append(S[P >= lo - 1e-9])
+        low = S & -S
+        A = N & ~S & ~(low + low - 1)  # grow only by neighbours above the set's lowest unit (its root)
+        room = hi - P
+        grow, size = [], 0
+        for v in range(n):
+            m = (((A >> v) & 1) == 1) & (pop[v] <= room)
+            if m.any():
+                grow.append(S[m] | bits[v])
+                size += len(grow[-1])
+            if total + size > 2 * max_sets or (deadline is not None and time.perf_counter() > deadline):
+                raise TooManyColumns(f"more than {max_sets} connected sets")  # give up early, within the level
+        if not grow:
+            break
+        S = pd.unique(np.concatenate(grow))
+    return np.concatenate(out) if out else np.zeros(0, dtype=np.int64)
+
+
+def membership(masks: np.ndarray, n: int) -> np.ndarray:
+    """(C, n) boolean membership matrix of bit masks."""
+    return ((masks[:, None] >> np.arange(n, dtype=np.int64)[None, :]) & 1).astype(bool)
+
+
+class ByteTables:
+    """Sums of per-unit (linear) and per-pair (quadratic) values over bit masks, by byte lookup tables."""
+
+    def __init__(self, masks: np.ndarray, n: int):
+        self.n = n
+        self.nb = (n + 7) // 8
+        self.idx = [((masks >> (8 * i)) & 255).astype(np.intp) for i in range(self.nb)]
+        sub = np.arange(256)
+        self.bitmat = ((sub[:, None] >> np.arange(8)[None, :]) & 1).astype(float)  # (256, 8)
+
+    def _block(self, values: np.ndarray, i: int) -> np.ndarray:
+        out = np.zeros(8)
+        part = values[8 * i:8 * i + 8]
+        out[:len(part)] = part
+        return out
+
+    def linear(self, values: np.ndarray) -> np.ndarray:
+        out = np.zeros(len(self.idx[0]))
+        for i in range(self.nb):
+            out += (self.bitmat @ self._block(values, i))[self.idx[i]]
+        return out
+
+    def quadratic(self, Q: np.ndarray) -> np.ndarray:
+        """sum over unordered pairs {u, v} in the set of Q[u, v] (Q symmetric, diagonal ignored)."""
+        n = self.n
+        Qp = np.zeros((8 * self.nb, 8 * self.nb))
+        Qp[:n, :n] = Q
+        np.fill_diagonal(Qp, 0.0)
+        out = np.zeros(len(self.idx[0]))
+        B = self.bitmat
+        for i in range(self.nb):
+            Qii = Qp[8 * i:8 * i + 8, 8 * i:8 * i + 8]
+            out += (0.5 * ((B @ Qii) * B).sum(axis=1))[self.idx[i]]
+            for j in range(i + 1, self.nb):
+                Qij = Qp[8 * i:8 * i + 8, 8 * j:8 * j + 8]
+                table = (B @ Qij @ B.T).ravel()
+                out += table[self.idx[i] * 256 + self.idx[j]]
+        return out
+
+
+def mask_rule_filter(problem: Problem, masks: np.ndarray) -> np.ndarray:
+    """Columns (bit masks) compatible with locks, keep-together and keep-apart rules."""
+    def bits(units) -> np.int64:
+        return np.int64(sum(1 << int(u) for u in units))
+
+    keep = np.ones(len(masks), dtype=bool)
+    for group in problem.keep_together:
+        g = bits(group)
+        inside = masks & g
+        keep &= (inside == 0) | (inside == g)
+    for a, b in problem.keep_apart:
+        g = bits((a, b))
+        keep &= (masks & g) != g
+    by_area: dict[int, list[int]] = {}
+    for unit, area in problem.locks.items():
+        by_area.setdefault(area, []).append(unit)
+    areas_in = np.zeros(len(masks), dtype=int)
+    for units in by_area.values():
+        g = bits(units)
+        inside = masks & g
+        keep &= (inside == 0) | (inside == g)
+        areas_in += inside != 0
+    keep &= areas_in <= 1
+    return keep
+
+
+def mask_costs(problem: Problem, masks: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
+    """(population, weighted cost) of every bit-mask column and the plan constant (same as district_costs)."""
+    w = problem.weights
+    coef = objective_coefficients(problem)
+    W, A, tot, G = district_parts(problem)
+    tables = ByteTables(masks, problem.n)
+    pops = tables.linear(problem.population.astype(float))
+    As = A + A.T
+    lin = w.catchment * (tot - np.diag(A)) + w.compactness * 0.5 * W.sum(axis=1)
+    Q = -w.catchment * As - w.compactness * W
+    cost = w.balance * coef.balance_scale * np.abs(pops - problem.target) + tables.linear(lin) + tables.quadratic(Q)
+    for members in problem.group_members:
+        g = np.int64(sum(1 << int(u) for u in members))
+        cost += w.identity * ((masks & g) != 0)
+    return pops, cost, plan_constant(problem)
+
+
+def build_columns(problem: Problem, max_sets: int = 3_000_000, deadline: float | None = None) -> Columns:
+    """Enumerate the connected districts within bounds, drop rule-breaking ones, and cost them."""
+    t0 = time.perf_counter()
+    masks = enumerate_masks(problem, max_sets=max_sets, deadline=deadline)
+    masks = masks[mask_rule_filter(problem, masks)]
+    pops, cost, const = mask_costs(problem, masks)
+    return Columns(masks, None, pops, cost, const, time.perf_counter() - t0)
+
+
+def labels_from_columns(problem: Problem, member: np.ndarray) -> np.ndarray:
+    """Area labels of chosen districts: locked units decide their area, the rest by lowest unit."""
+    labels = np.full(problem.n, -1, dtype=int)
+    locked_area = {}
+    for col in range(len(member)):
+        areas = {problem.locks[u] for u in np.flatnonzero(member[col]) if u in problem.locks}
+        if areas:
+            locked_area[col] = areas.pop()
+    free = [k for k in range(problem.k) if k not in set(locked_area.values())]
+    rest = sorted((int(np.flatnonzero(member[c])[0]), c) for c in range(len(member)) if c not in locked_area)
+    for (_, c), k in zip(rest, free):
+        labels[member[c]] = k
+    for c, k in locked_area.items():
+        labels[member[c]] = k
+    return labels
+
+
+def start_vector(problem: Problem, cols: Columns, labels: np.ndarray) -> np.ndarray:
+    """0/1 per column: the districts of plan ``labels`` (by bit mask, or by membership when masks are ids)."""
+    if cols.member is None:
+        want = np.array([np.int64(sum(1 << int(u) for u in np.flatnonzero(labels == k))) for k in range(problem.k)])
+        return np.isin(cols.masks, want).astype(float)
+    keys = {np.packbits(labels == k).tobytes() for k in range(problem.k)}
+    x = np.zeros(len(cols.member))
+    for c, m in enumerate(cols.member):
+        key = np.packbits(m).tobytes()
+        if key in keys:
+            x[c] = 1.0
+            keys.discard(key)  # a district listed twice is started once
+    return x
+
+
+def solve_columns(problem: Problem, cols: Columns, time_limit: float = 60.0, threads: int = 1, seed: int = 1,
+                  gap: float = 0.0, start: np.ndarray | None = None, forbid: list[np.ndarray] = (),
+                  progress=None) -> MethodResult:
+    """min sum cost * lambda: every unit covered once, K districts; ``forbid`` excludes earlier plans."""
+    import highspy
+
+    t0 = time.perf_counter()
+    n = problem.n
+    member = cols.members(n)
+    C = len(member)
+    if C == 0:
+        return MethodResult(None, "infeasible", None, None, time.perf_counter() - t0)
+    # One thread: the models are small, and HiGHS with 2 threads was seen to stall on them (60 s vs 3 s).
+    h = highs.new_highs(time_limit, 1, seed, gap, progress)
+    inf = highspy.kHighsInf
+    rows_u, cols_u = np.nonzero(member.T)  # row-major over units: (unit, column)
+    n_rows = n + 1 + len(forbid)
+    entries_r = [rows_u, np.full(C, n)]
+    entries_c = [cols_u, np.arange(C)]
+    for f, plan in enumerate(forbid):
+        chosen = np.flatnonzero(np.isin(cols.masks, plan))
+        entries_r.append(np.full(len(chosen), n + 1 + f))
+        entries_c.append(chosen)
+    r = np.concatenate(entries_r)
+    c = np.concatenate(entries_c)
+    order = np.lexsort((r, c))
+    r, c = r[order], c[order]
+    starts = np.searchsorted(c, np.arange(C + 1)).astype(np.int32)
+    lp = highspy.HighsLp()
+    lp.num_col_ = C
+    lp.num_row_ = n_rows
+    lp.col_cost_ = cols.cost.astype(float)
+    lp.col_lower_ = np.zeros(C)
+    lp.col_upper_ = np.ones(C)
+    lo = np.concatenate([np.ones(n), [problem.k], np.full(len(forbid), -inf)])
+    hi = np.concatenate([np.ones(n), [problem.k], np.full(len(forbid), problem.k - 1.0)])
+    lp.row_lower_ = lo
+    lp.row_upper_ = hi
+    lp.offset_ = float(cols.constant)
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = starts
+    lp.a_matrix_.index_ = r.astype(np.int32)
+    lp.a_matrix_.value_ = np.ones(len(r))
+    lp.integrality_ = [highspy.HighsVarType.kInteger] * C
+    h.passModel(lp)
+    if start is not None:
+        x = start_vector(problem, cols, start)
+        if x.sum() == problem.k:
+            sol = highspy.HighsSolution()
+            sol.col_value = x.tolist()
+            sol.value_valid = True
+            h.setSolution(sol)
+    highs.run(h)
+    status, obj, bound = highs.read_highs(h)
+    labels = None
+    if status in ("optimal", "feasible"):
+        x = np.asarray(h.getSolution().col_value)
+        labels = labels_from_columns(problem, member[x > 0.5])
+    return MethodResult(labels, status, obj, bound, time.perf_counter() - t0, n_columns=C)
+
+
+def plan_masks(problem: Problem, labels: np.ndarray) -> np.ndarray:
+    """The bit masks of a plan's districts (for ``forbid``)."""
+    return np.array([np.int64(sum(1 << int(u) for u in np.flatnonzero(labels == k))) for k in range(problem.k)])
+
+
+@dataclass
+class LPBound:
+    value: float | None  # LP optimum (a valid lower bound), None if the LP is infeasible
+    rc: np.ndarray | None  # reduced cost of every column at the LP optimum
+    iterations: int
+    seconds: float
+    infeasible: bool = False  # the LP (so the problem) is proven infeasible
+
+
+def _restricted_lp(problem: Problem, cols: Columns, chosen: np.ndarray, costs: np.ndarray, art_cost: float):
+    """Solve the LP over ``chosen`` columns plus artificial columns; (value, unit duals, K dual, artificial sum)."""
+    import highspy
+
+    n, K = problem.n, problem.k
+    C = len(chosen)
+    member = cols.members(n, chosen)
+    rows_u, cols_u = np.nonzero(member.T)
+    r = np.concatenate([rows_u, np.full(C, n), np.arange(n), [n, n]])
+    c = np.concatenate([cols_u, np.arange(C), C + np.arange(n), [C + n, C + n + 1]])
+    v = np.concatenate([np.ones(len(rows_u) + C + n), [1.0, -1.0]])
+    order = np.lexsort((r, c))
+    r, c, v = r[order], c[order], v[order]
+    total = C + n + 2
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("threads", 1)
+    lp = highspy.HighsLp()
+    lp.num_col_ = total
+    lp.num_row_ = n + 1
+    lp.col_cost_ = np.concatenate([costs[chosen], np.full(n + 2, art_cost)])
+    lp.col_lower_ = np.zeros(total)
+    lp.col_upper_ = np.full(total, highspy.kHighsInf)
+    lp.row_lower_ = np.concatenate([np.ones(n), [K]])
+    lp.row_upper_ = np.concatenate([np.ones(n), [K]])
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = np.searchsorted(c, np.arange(total + 1)).astype(np.int32)
+    lp.a_matrix_.index_ = r.astype(np.int32)
+    lp.a_matrix_.value_ = v
+    h.passModel(lp)
+    highs.run(h)
+    sol = h.getSolution()
+    x = np.asarray(sol.col_value)
+    duals = np.asarray(sol.row_dual)
+    return float(h.getInfo().objective_function_value), duals[:n], float(duals[n]), float(x[C:].sum())
+
+
+def lp_bound(problem: Problem, cols: Columns, start_masks: np.ndarray | None, deadline: float,
+             batch: int = 400) -> LPBound:
+    """The set-partitioning LP over all enumerated columns by column generation (complete pricing).
+
+    Phase 1 (no start plan) minimises artificial cover; a positive optimum proves the LP, and so
+    the problem, infeasible. Phase 2 minimises cost; its optimum is a valid lower bound.
+    """
+    t0 = time.perf_counter()
+    if len(cols.masks) == 0:  # no connected district within the bounds at all
+        return LPBound(None, None, 0, time.perf_counter() - t0, infeasible=True)
+    pricer = ByteTables(cols.masks, problem.n)
+    chosen = set(np.argsort(cols.cost)[:batch].tolist())
+    if start_masks is not None:
+        chosen |= set(np.flatnonzero(np.isin(cols.masks, start_masks)).tolist())
+    its = 0
+    for phase in (1, 2):
+        if phase == 1 and start_masks is not None:
+            continue
+        costs = np.zeros(len(cols.cost)) if phase == 1 else cols.cost
+        art = 1.0 if phase == 1 else 1e4
+        while True:
+            its += 1
+            idx = np.array(sorted(chosen), dtype=np.intp)
+            value, pi, mu, art_sum = _restricted_lp(problem, cols, idx, costs, art)
+            rc = costs - pricer.linear(pi) - mu
+            neg = np.flatnonzero(rc < -1e-9)
+            if len(neg) == 0:
+                break
+            if time.perf_counter() > deadline:
+                return LPBound(None, None, its, time.perf_counter() - t0)
+            take = neg[np.argsort(rc[neg])[:batch]]
+            chosen |= set(take.tolist())
+        if phase == 1 and value > 1e-7:
+            return LPBound(None, None, its, time.perf_counter() - t0, infeasible=True)
+    if art_sum > 1e-7:  # big-M artificials still used after phase 1 feasibility: should not happen
+        return LPBound(None, None, its, time.perf_counter() - t0)
+    return LPBound(value + cols.constant, rc, its, time.perf_counter() - t0)
+
+
+def solve_exact(problem: Problem, cols: Columns, lp: LPBound, upper: float | None, start: np.ndarray | None,
+                deadline: float, threads: int = 1, seed: int = 1, gap: float = 0.0,
+                forbid: list[np.ndarray] = (), progress=None) -> MethodResult:
+    """Integer optimum over the columns whose reduced cost can still improve on ``upper``.
+
+    With LP bound ``z`` and reduced costs ``rc >= 0``, a plan of value ``v`` uses only columns with
+    ``rc <= v - z``. We solve over ``rc <= delta`` and stop when the optimum found is at most
+    ``z + delta`` (then no excluded column can do better); otherwise ``delta`` doubles.
+    """
+    t0 = time.perf_counter()
+    z = lp.value
+    delta = (upper - z) if upper is not None else max(1.0, 0.02 * abs(z))
+    delta = max(delta, 1e-6) + 1e-6
+    best = MethodResult(None, "no_solution", None, z, 0.0)
+    while True:
+        keep = lp.rc <= delta
+        sub = Columns(cols.masks[keep], None, cols.population[keep], cols.cost[keep], cols.constant, 0.0)
+        left = deadline - time.perf_counter()
+        if left <= 0:
+            break
+        res = solve_columns(problem, sub, time_limit=left, threads=threads, seed=seed, gap=gap, start=start,
+                            forbid=forbid, progress=progress)
+        everything = bool(keep.all())
+        if res.status == "optimal" and (res.objective <= z + delta + 1e-9 or everything):
+            sub_bound = res.bound if res.bound is not None else z
+            res.bound = max(z, min(sub_bound, z + delta)) if not everything else max(z, sub_bound)
+            best = res
+            break
+        if res.status == "infeasible" and everything:
+            best = res
+            break
+        if res.status == "feasible":  # time ran out inside the integer phase
+            res.bound = z
+            best = res
+            break
+        if res.status == "optimal" and (best.objective is None or res.objective < best.objective):
+            best = MethodResult(res.labels, "feasible", res.objective, z, res.seconds, n_columns=res.n_columns)
+        delta *= 2
+    best.seconds = time.perf_counter() - t0
+    return best

@@ -1,0 +1,343 @@
+"""The solve strategy: heuristic, exact set partitioning, column generation, flow MIP; honest status.
+
+See the package docstring (:mod:`wijkindeling.optimise`) for the strategy.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+import numpy as np
+
+from ..model import metrics
+from ..model.problem import Problem
+from ..text import status_text
+from . import colgen
+from . import exact as col
+from .contract import ContractionConflict, expand, reduce
+from .diagnosis import Diagnosis, quick_causes
+from .diagnosis import diagnose as _diagnose
+from .districts import canonical_labels
+from .exact import MAX_BITS
+from .flow_mip import solve_mip
+from .heuristic import heuristic
+from .highs import swallow_banner
+
+Progress = Callable[[dict], None]
+
+FLOW_MIP_SIZE = 120_000  # n * n * k above which the flow MIP is not built (too large to help)
+
+
+@dataclass
+class Solution:
+    """The result of one optimisation."""
+
+    labels: np.ndarray | None
+    status: str  # "optimal" | "gap" | "heuristic" | "infeasible" | "no_solution"
+    objective: float | None
+    bound: float | None
+    gap: float | None
+    seconds: float
+    backend: str
+    message: str = ""  # diagnosis or remark for the user
+    details: dict = field(default_factory=dict)
+
+    @property
+    def found(self) -> bool:
+        return self.labels is not None
+
+    def status_text(self, lang: str = "en") -> str:
+        """Short human status, e.g. 'optimal', 'gap 3.2 %', 'heuristic (no bound)' (``lang="nl"``: Dutch)."""
+        return status_text(self.status, self.gap, lang)
+
+
+class SweepRow(NamedTuple):
+    """One row of :func:`sweep`: the number of areas and the best plan for it."""
+
+    k: int
+    solution: Solution
+
+
+def _gap(objective: float, bound: float | None) -> float | None:
+    if bound is None:
+        return None
+    return max(0.0, (objective - bound) / max(abs(objective), 1e-9))
+
+
+def _finish(problem: Problem, labels: np.ndarray | None, proven: bool, bound: float | None, t0: float,
+            backend: str, details: dict, infeasible: bool = False, explain: bool = True) -> Solution:
+    """A Solution whose objective is metrics.objective of the plan and whose status is honest."""
+    seconds = time.perf_counter() - t0
+    if labels is None:
+        status = "infeasible" if infeasible else "no_solution"
+        message = ""
+        details = {**details, "seconds_to_verdict": seconds}  # before the diagnosis below
+        if explain:
+            diag = diagnose(problem, proven=infeasible)
+            message = diag.message
+            details = {**details, "diagnosis": diag}
+        return Solution(None, status, None, bound, None, time.perf_counter() - t0, backend, message, details)
+    labels = canonical_labels(problem, np.asarray(labels, dtype=int))
+    obj = metrics.objective(problem, labels)
+    if bound is not None and bound <= 0.0:
+        bound = None  # every term is >= 0, so a bound <= 0 says nothing: no bound rather than "gap > 100 %"
+    if bound is not None:
+        bound = min(bound, obj)  # the bound can never exceed a known plan's value (rounding)
+    gap = _gap(obj, bound)
+    if proven:
+        status, gap = "optimal", 0.0
+    elif bound is not None:
+        status = "gap"
+    else:
+        status = "heuristic"
+    return Solution(labels, status, obj, bound, gap, seconds, backend, "", details)
+
+
+def _notify(progress: Progress | None, t0: float, phase: str, incumbent: float | None, bound: float | None) -> None:
+    if progress is None:
+        return
+    gap = _gap(incumbent, bound) if incumbent is not None else None
+    progress({"phase": phase, "incumbent": incumbent, "bound": bound, "gap": gap,
+              "seconds": time.perf_counter() - t0})
+
+
+MAX_SETS = 10_000_000  # partial connected sets the column enumeration may generate
+
+
+def heuristic_budget(problem: Problem, time_limit: float, exact_follows: bool) -> float:
+    """Seconds for the heuristic phase: all of it without an exact phase, else a little."""
+    if not exact_follows:
+        return time_limit
+    return max(0.3, min(0.3 * time_limit, 0.5 + problem.n / 40))
+
+
+def _exact_applies(problem: Problem, backend: str) -> bool:
+    return (backend == "highs" and problem.n <= MAX_BITS) or problem.n * problem.n * problem.k <= FLOW_MIP_SIZE
+
+
+def solve(problem: Problem, time_limit: float = 60.0, backend: str = "highs", seed: int = 1,
+          gap: float = 0.0, threads: int = 2, progress: Progress | None = None,
+          exact: bool = True, explain: bool = True) -> Solution:
+    """Best plan for ``problem`` within ``time_limit`` seconds, with its proof status.
+
+    ``exact=False`` runs only the heuristic (status ``heuristic``); ``explain=False`` skips the
+    diagnosis when no plan is found (``message`` stays empty).
+    """
+    swallow_banner()
+    t0 = time.perf_counter()
+    deadline = t0 + time_limit
+    if problem.k == 1:  # one area holding everything: the only plan, valid or not
+        labels = np.zeros(problem.n, dtype=int)
+        if metrics.violations(problem, labels):
+            return _finish(problem, None, False, None, t0, backend, {"method": "k=1"}, infeasible=True,
+                           explain=explain)
+        return _finish(problem, labels, True, metrics.objective(problem, labels), t0, backend, {"method": "k=1"},
+                       explain=explain)
+    if quick_causes(problem):
+        return _finish(problem, None, False, None, t0, backend, {"method": "checks"}, infeasible=True, explain=explain)
+    core = contracted_core(problem)
+    if core is not None:  # solve the smaller equivalent problem; report (and diagnose) on the original
+        small, of = core
+        sol = solve(small, time_limit=deadline - time.perf_counter(), backend=backend, seed=seed, gap=gap,
+                    threads=threads, progress=progress, exact=exact, explain=False)
+        return on_original(problem, sol, of, t0, explain)
+    exact = exact and _exact_applies(problem, backend)
+    heur = heuristic(problem, time_limit=heuristic_budget(problem, time_limit, exact), seed=seed,
+                     progress=(lambda d: _notify(progress, t0, "heuristic", d["incumbent"], None)) if progress else None)
+    details = {"method": "heuristic", "heuristic_objective": heur.objective, "heuristic_seconds": heur.seconds,
+               "restarts": heur.restarts}
+    best, best_obj = heur.labels, heur.objective
+    if not exact or time.perf_counter() >= deadline:
+        return _finish(problem, best, False, None, t0, "heuristic", details, explain=explain)
+    if backend == "highs" and problem.n > MAX_BITS and best is not None:
+        return _solve_cg(problem, heur, details, t0, deadline, threads, seed, progress, gap, explain)
+    if backend == "highs" and problem.n <= MAX_BITS:
+        try:  # the enumeration may use at most half of the time left
+            cols = col.build_columns(problem, max_sets=MAX_SETS,
+                                     deadline=time.perf_counter() + 0.5 * (deadline - time.perf_counter()))
+        except col.TooManyColumns:
+            cols = None
+        if cols is not None:
+            details.update(method="columns", columns=len(cols.masks), columns_seconds=cols.seconds)
+            start = col.plan_masks(problem, best) if best is not None else None
+            lp = col.lp_bound(problem, cols, start, deadline)
+            details["lp_bound"], details["cg_iterations"] = lp.value, lp.iterations
+            if lp.infeasible:
+                return _finish(problem, None, False, None, t0, backend, details, infeasible=True, explain=explain)
+            if lp.value is not None:
+                _notify(progress, t0, "exact", best_obj, lp.value)
+                res = col.solve_exact(problem, cols, lp, best_obj, best, deadline, threads=threads, seed=seed, gap=gap,
+                                      progress=_highs_progress(progress, t0, "exact"))
+                if res.status == "infeasible":
+                    return _finish(problem, None, False, None, t0, backend, details, infeasible=True, explain=explain)
+                labels = best
+                if res.labels is not None and (best_obj is None or metrics.objective(problem, res.labels) <= best_obj):
+                    labels = res.labels
+                proven = res.status == "optimal" and gap <= 0
+                return _finish(problem, labels, proven, res.bound if res.bound is not None else lp.value, t0,
+                               backend, details, explain=explain)
+    if problem.n * problem.n * problem.k <= FLOW_MIP_SIZE and time.perf_counter() < deadline - 1:
+        res = solve_mip(problem, time_limit=deadline - time.perf_counter(), backend=backend, gap=gap, threads=threads,
+                        seed=seed, start=best, progress=_highs_progress(progress, t0, "mip"))
+        details.update(method="flow-mip")
+        if res.status == "infeasible":
+            return _finish(problem, None, False, None, t0, backend, details, infeasible=True, explain=explain)
+        labels = best
+        if res.labels is not None and not metrics.violations(problem, res.labels) and (
+                best_obj is None or metrics.objective(problem, res.labels) <= best_obj + 1e-9):
+            labels = res.labels
+        proven = res.status == "optimal" and gap <= 0 and labels is not None and (
+            res.objective is not None and metrics.objective(problem, labels) <= res.objective + 1e-6)
+        return _finish(problem, labels, proven, res.bound, t0, backend, details, explain=explain)
+    if best is None and time.perf_counter() < deadline:
+        more = heuristic(problem, time_limit=deadline - time.perf_counter(), seed=seed + 1)
+        best = more.labels
+    return _finish(problem, best, False, None, t0, "heuristic", details, explain=explain)
+
+
+def contracted_core(problem: Problem) -> tuple[Problem, np.ndarray] | None:
+    """(problem with the blocks every valid plan keeps whole contracted into single units, block of every unit),
+    or None when there are none (``contract.reduce``). Both problems have the same valid plans and objective
+    values, and the smaller one solves faster (or fits the exact enumeration at all).
+
+    Connected keep-together groups are always contracted. Parts hanging on one buurt only when the result fits
+    the exact enumeration (at most 62 units: fewer connected districts, e.g. Woerden K=4 proven in 1.3 s instead
+    of 6.0 s). Above that, column generation's bound at 120 s came out better on some Stichtse Vecht runs and
+    worse on others, among them the shipped config (``benchmarks/RESULTS.md``), so the model stays as it was."""
+    try:
+        core = reduce(problem)
+        if core is not None and core[0].n > MAX_BITS:
+            core = reduce(problem, hanging=False)
+        return core
+    except ContractionConflict:  # the rules clash by themselves: the original problem's checks explain it
+        return None
+
+
+def on_original(problem: Problem, sol: Solution, of_unit: np.ndarray, t0: float, explain: bool = True) -> Solution:
+    """A Solution of a contracted problem (:func:`contracted_core`) restated for the original problem."""
+    details = {**sol.details, "contracted_units": int(of_unit.max()) + 1}
+    labels = None if sol.labels is None else expand(sol.labels, of_unit)
+    return _finish(problem, labels, sol.status == "optimal", sol.bound, t0, sol.backend, details,
+                   infeasible=sol.status == "infeasible", explain=explain)
+
+
+CG_IP_SHARE = 0.05  # share of the time left after the heuristic kept for the restricted master IP
+
+
+def _solve_cg(problem: Problem, heur, details: dict, t0: float, deadline: float, threads: int, seed: int,
+              progress: Progress | None, gap: float, explain: bool) -> Solution:
+    """Column generation bound (``cg.py``) for instances too large to enumerate, then the
+    restricted master as an integer program over the generated districts for a better plan."""
+    best, best_obj = heur.labels, heur.objective
+    plans = [labels for _, labels in heur.pool] or [best]
+    left = deadline - time.perf_counter()
+    report = (lambda rmp, bnd: _notify(progress, t0, "bound", best_obj, bnd)) if progress else None
+    res = colgen.column_generation(problem, plans, deadline=deadline - max(1.0, CG_IP_SHARE * left), threads=threads,
+                               seed=seed, progress=report, target_gap=gap, incumbent=best_obj)
+    details.update(method="column-generation", cg_bound=res.bound, cg_converged=res.converged,
+                   cg_iterations=res.iterations, columns=len(res.member), cg_seconds=res.seconds)
+    if time.perf_counter() < deadline - 0.5 and len(res.member):
+        labels, _ = colgen.master_ip(problem, res, time_limit=deadline - time.perf_counter() - 0.3, threads=threads,
+                                 seed=seed)
+        if labels is not None and not metrics.violations(problem, labels) and (
+                metrics.objective(problem, labels) < best_obj - 1e-9):
+            best = labels
+    return _finish(problem, best, False, res.bound, t0, backend="highs", details=details, explain=explain)
+
+
+def _highs_progress(progress: Progress | None, t0: float, phase: str):
+    """Adapter from HiGHS's (primal, dual, seconds) callback to :data:`Progress`."""
+    if progress is None:
+        return None
+
+    def report(primal: float, dual: float, _seconds: float) -> None:
+        inc = primal if np.isfinite(primal) and abs(primal) < 1e20 else None
+        bnd = dual if np.isfinite(dual) and abs(dual) < 1e20 else None
+        _notify(progress, t0, phase, inc, bnd)
+
+    return report
+
+
+def alternatives(problem: Problem, n: int, time_limit: float = 60.0, backend: str = "highs", seed: int = 1,
+                 threads: int = 2, gap: float = 0.0, progress: Progress | None = None,
+                 explain: bool = True) -> list[Solution]:
+    """Up to ``n`` different good plans, best first; every two differ in at least one district.
+
+    Small instances: the k-th plan is the proven best plan that differs from plans 1..k-1 (no-good
+    cuts in the set-partitioning model); its status is ``gap`` relative to the global lower bound.
+    Larger instances: distinct local optima of the heuristic (status ``heuristic``, or ``gap`` with
+    the bound of the first solve).
+    """
+    t0 = time.perf_counter()
+    core = contracted_core(problem)
+    if core is None:
+        return _alternatives(problem, n, t0, time_limit, backend, seed, threads, gap, progress, explain)
+    small, of = core
+    return [on_original(problem, sol, of, t0, explain)
+            for sol in _alternatives(small, n, t0, time_limit, backend, seed, threads, gap, progress, explain=False)]
+
+
+def _alternatives(problem: Problem, n: int, t0: float, time_limit: float, backend: str, seed: int, threads: int,
+                  gap: float, progress: Progress | None, explain: bool) -> list[Solution]:
+    """:func:`alternatives` of a problem with nothing (more) to contract."""
+    deadline = t0 + time_limit
+    first = solve(problem, time_limit=time_limit / 2, backend=backend, seed=seed, gap=gap, threads=threads,
+                  progress=progress, explain=explain)
+    if not first.found or n <= 1:
+        return [first][:max(n, 1)]
+    out = [first]
+    if first.details.get("method") == "columns":
+        cols = col.build_columns(problem, max_sets=MAX_SETS)
+        lp = col.lp_bound(problem, cols, col.plan_masks(problem, first.labels), deadline)
+        forbid = [col.plan_masks(problem, first.labels)]
+        while len(out) < n and lp.value is not None and time.perf_counter() < deadline:
+            res = col.solve_exact(problem, cols, lp, None, None, deadline, threads=threads, seed=seed, forbid=forbid)
+            if res.labels is None:
+                break
+            sol = _finish(problem, res.labels, False, first.bound, t0, backend,
+                          {"method": "columns", "rank": len(out) + 1, "rank_proven": res.status == "optimal"})
+            out.append(sol)
+            forbid.append(col.plan_masks(problem, res.labels))
+        return out
+    pool = heuristic(problem, time_limit=max(1.0, deadline - time.perf_counter()), seed=seed).pool
+    seen = {canonical_labels(problem, first.labels).tobytes()}
+    for _obj, labels in pool:
+        key = canonical_labels(problem, labels).tobytes()
+        if key in seen:
+            continue
+        seen.add(key)
+        out.append(_finish(problem, labels, False, first.bound, t0, "heuristic",
+                           {"method": "heuristic", "rank": len(out) + 1, "rank_proven": False}))
+        if len(out) >= n:
+            break
+    return out
+
+
+def sweep(problem: Problem, ks, tolerance: float | None = None, time_limit: float = 60.0, backend: str = "highs",
+          seed: int = 1, gap: float = 0.0, threads: int = 2, progress: Progress | None = None) -> list[SweepRow]:
+    """The best plan for every K in ``ks``.
+
+    Bounds come from the problem's size rule (absolute bounds where the config gives them, else its
+    tolerance), or from target ± ``tolerance`` when that is given. K outside ``1..n`` is skipped.
+    """
+    rows = []
+    for k in ks:
+        if k < 1 or k > problem.n:
+            continue
+        other = problem.with_k(int(k), tolerance)
+        rows.append(SweepRow(int(k), solve(other, time_limit=time_limit, backend=backend, seed=seed, gap=gap,
+                                           threads=threads, progress=progress)))
+    return rows
+
+
+def verify(problem: Problem, time_limit: float, seed: int) -> Solution:
+    """A quick solve that verifies a relaxation for the diagnosis (one thread, no diagnosis of its own)."""
+    return solve(problem, time_limit=time_limit, seed=seed, threads=1, explain=False, exact=problem.n <= MAX_BITS)
+
+
+def diagnose(problem: Problem, proven: bool | None = None, time_limit: float = 20.0, seed: int = 1) -> Diagnosis:
+    """Why ``problem`` has no plan and the nearest relaxations, each verified by a plan (see ``diagnosis.py``)."""
+    return _diagnose(problem, verify, proven=proven, time_limit=time_limit, seed=seed)

@@ -1,0 +1,212 @@
+"""The handreiking (blueprint): a document generated from the configs and the results.
+
+``write_blueprint(config)`` optimises one municipality (proposal + sensitivity variants) and
+writes ``outputs/<gemeente>/handreiking/``: ``handreiking.html`` (self-contained),
+``handreiking.pdf`` and ``handreiking.docx``, next to the run it reports on (``voorstel/`` with
+plan.csv, metrics.json, maps) and ``varianten.json``. ``write_region(regional_config)`` does this
+for every municipality config that extends the regional file and adds one regional handreiking
+in ``outputs/<regio>/handreiking/``.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from ...config import Config, load_config
+from ...errors import ConfigError
+from ...text import slug
+from ..outputs import atomic_dir, write_run
+from . import document, figures
+from .analysis import MunicipalityResult, run_municipality
+from .render import LANGS, WRITERS, labels, render_html
+
+FORMATS = ("html", "pdf", "docx")
+FOLDER = "handreiking"
+
+
+def parse_formats(text: str) -> list[str]:
+    """'html,pdf' -> ['html', 'pdf']; unknown formats are a user error."""
+    out = [f.strip().lower() for f in text.split(",") if f.strip()]
+    bad = [f for f in out if f not in FORMATS]
+    if bad or not out:
+        raise ConfigError(f"--format: unknown format '{(bad or [text])[0]}'; use a comma-separated list of {', '.join(FORMATS)}.")
+    return out
+
+
+@dataclass
+class Written:
+    """What a blueprint run wrote, and how long it took."""
+
+    folder: Path
+    files: dict[str, Path]
+    results: list[MunicipalityResult]
+    seconds: float
+
+
+def plain(markup) -> str:
+    """Text of a rendered template macro, unescaped (for figure titles)."""
+    import html
+
+    return html.unescape(str(markup)).strip()
+
+
+def _variants_json(result: MunicipalityResult, chap: dict) -> dict:
+    return {"proposal": chap["proposal"], "variants": chap["variants"],
+            "time_limit": result.time_limit, "variant_time_limit": result.variant_time_limit}
+
+
+def save_run(result: MunicipalityResult, folder: Path, lang: str, config_name: str) -> dict:
+    """Write the proposal's run outputs into ``folder/voorstel`` and return the chapter for the templates.
+
+    The chapter's per-area figures are read back from the metrics.json just written.
+    """
+    p, sol = result.problem, result.solution
+    run_dir = folder / result.cfg.scenario
+    lab = labels(lang)
+    name = p.provenance.gemeente or ""
+    if sol.found:
+        write_run(p, sol.labels, run_dir, sol, result.cfg.scenario, force=True, extra={"time_limit": result.time_limit})
+        result.record = json.loads((run_dir / "metrics.json").read_text(encoding="utf-8"))
+        result.run_dir = run_dir
+        png, kind = run_dir / "map.png", "plan"
+        figures.proposal_map(p, sol.labels, png, plain(lab.map_title(name, p.k)))
+    else:
+        run_dir.mkdir(parents=True, exist_ok=True)
+        png, kind = run_dir / "wijken.png", "wijken"
+        figures.wijken_map(p, png, plain(lab.wijken_title(name)), p.provenance.attribution or "")
+    chap = document.chapter(result, figures.data_uri(png), kind, config_name, lang)
+    (folder / f"varianten-{slug(name)}.json").write_text(json.dumps(_variants_json(result, chap), indent=2, ensure_ascii=False, default=float), encoding="utf-8")
+    return chap
+
+
+def render_all(context: dict, folder: Path, lang: str, formats: list[str]) -> dict[str, Path]:
+    html = render_html(context, lang)
+    return {fmt: WRITERS[fmt](html, folder / f"{FOLDER}.{fmt}") for fmt in formats}
+
+
+def _check_target(folder: Path, force: bool) -> None:
+    if folder.exists() and not force:
+        raise ConfigError(f"{folder}: this handreiking folder exists already; use --force to overwrite it.")
+
+
+def _regional_parent(cfg: Config) -> Config | None:
+    """The regional config a municipality config extends (for the region-wide criteria), if any."""
+    if cfg.source_file is None:
+        return None
+    raw = (cfg.source_file.read_text(encoding="utf-8-sig"))
+    import yaml
+
+    parent = (yaml.safe_load(raw) or {}).get("extends")
+    return load_config(cfg.source_file.parent / parent) if isinstance(parent, str) else None
+
+
+def write_blueprint(cfg: Config, lang: str | None = None, formats: tuple[str, ...] | list[str] = FORMATS, force: bool = False,
+                    time_limit: float | None = None, variant_time_limit: float | None = None,
+                    with_variants: bool = True, threads: int | None = None, out: Path | None = None) -> Written:
+    """Optimise one municipality and write its handreiking (see module docstring)."""
+    t0 = time.perf_counter()
+    lang = lang or cfg.output.lang
+    name = cfg.gemeente or cfg.gemeentecode or "gemeente"
+    target = Path(out or cfg.output.dir) / slug(name) / FOLDER
+    _check_target(target, force)
+    result = run_municipality(cfg, time_limit, variant_time_limit, with_variants, threads)
+    with atomic_dir(target, force) as tmp:
+        chap = save_run(result, tmp, lang, document.relative_name(cfg.source_file))
+        region = _regional_parent(cfg)
+        ctx = document.document([chap], region or cfg, "gemeente", str(chap["name"]),
+                                commands=_commands(cfg, region), seconds=time.perf_counter() - t0)
+        files = render_all(ctx, tmp, lang, formats)
+    files = {k: target / v.name for k, v in files.items()}
+    return Written(target, files, [result], time.perf_counter() - t0)
+
+
+def _commands(cfg: Config, region: Config | None) -> dict:
+    src = (region or cfg).source_file
+    return {"region_file": document.relative_name(src) if src else "configs/regio.yaml",
+            "region_name": (region or cfg).region or ""}
+
+
+def member_configs(region_file: Path) -> list[Path]:
+    """Every YAML next to ``region_file`` whose ``extends`` names it, sorted by file name."""
+    import yaml
+
+    region_file = Path(region_file).resolve()
+    members = []
+    for path in sorted(region_file.parent.glob("*.y*ml")):
+        if path.resolve() == region_file:
+            continue
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8-sig")) or {}
+        except yaml.YAMLError:
+            raise ConfigError(f"{path}: YAML syntax error; fix it or move it out of {region_file.parent}.") from None
+        parent = data.get("extends") if isinstance(data, dict) else None
+        if isinstance(parent, str) and (path.parent / parent).resolve() == region_file:
+            members.append(path)
+    return members
+
+
+def region_members(region_path: Path) -> tuple[Config, list[Path], list[Config]]:
+    """The regional config, its member config files and their loaded configs; a ConfigError for a broken
+    regional or member config, or when no config extends the regional one (checked before any output)."""
+    region = load_config(region_path)
+    members = member_configs(Path(region_path))
+    if not members:
+        raise ConfigError(f"{region_path}: no municipality config in {Path(region_path).parent} says 'extends: {Path(region_path).name}'; create one with `wijkindeling init`.")
+    return region, members, [load_config(m) for m in members]
+
+
+def write_region(region_path: Path, lang: str | None = None, formats: tuple[str, ...] | list[str] = FORMATS, force: bool = False,
+                 time_limit: float | None = None, variant_time_limit: float | None = None, with_variants: bool = True,
+                 threads: int | None = None, out: Path | None = None, progress=None) -> Written:
+    """Every municipality of the region: its own outputs and handreiking, plus one regional handreiking."""
+    t0 = time.perf_counter()
+    region, members, cfgs = region_members(region_path)
+    lang = lang or region.output.lang
+    base = Path(out or region.output.dir)
+    region_name = region.region or Path(region_path).stem
+    target = base / slug(region_name) / FOLDER
+    for cfg, path in zip(cfgs, members):
+        _check_target(base / slug(cfg.gemeente or cfg.gemeentecode or path.stem) / FOLDER, force)
+    _check_target(target, force)
+    results, chapters = [], []
+    cmds = _commands(region, region)
+    for cfg, path in zip(cfgs, members):
+        t1 = time.perf_counter()
+        result = run_municipality(cfg, time_limit, variant_time_limit, with_variants, threads)
+        own = base / slug(cfg.gemeente or cfg.gemeentecode or path.stem) / FOLDER
+        with atomic_dir(own, True) as tmp:
+            chap = save_run(result, tmp, lang, document.relative_name(path))
+            render_all(document.document([chap], region, "gemeente", str(chap["name"]), commands=cmds,
+                                         seconds=time.perf_counter() - t1), tmp, lang, formats)
+        result.run_dir = own / cfg.scenario if result.solution.found else None
+        chap["metrics_path"] = str(result.run_dir / "metrics.json") if result.run_dir else None
+        results.append(result)
+        chapters.append(chap)
+        if progress:
+            progress(result, time.perf_counter() - t1)
+    with atomic_dir(target, force) as tmp:
+        overview = _overview(results, chapters, tmp, lang, region)
+        ctx = document.document(chapters, region, "regio", region_name, overview, cmds, time.perf_counter() - t0)
+        files = render_all(ctx, tmp, lang, formats)
+    files = {k: target / v.name for k, v in files.items()}
+    return Written(target, files, results, time.perf_counter() - t0)
+
+
+def _overview(results: list[MunicipalityResult], chapters: list[dict], folder: Path, lang: str, region: Config) -> dict:
+    """Region map and one row per municipality."""
+    lab = labels(lang)
+    png = folder / "regio.png"
+    parts = [(r.problem, r.solution.labels, c["name"]) for r, c in zip(results, chapters)]
+    figures.region_map(parts, png, plain(lab.region_title(region.region or "")), plain(lab.source_line(region.data.attribution)))
+    rows = [{"name": c["name"], "code": c["code"], "key": c["key"], "status": c["status"], "found": c["found"],
+             "scores": c["scores"], "fictional": c["practices_fictional"]} for c in chapters]
+    return {"map": figures.data_uri(png), "rows": rows,
+            "population": sum(c["key"]["population"] for c in chapters),
+            "n_buurten": sum(c["key"]["n_buurten"] for c in chapters),
+            "k": sum(c["key"]["k"] for c in chapters if c["found"])}
+
+
+__all__ = ["FORMATS", "LANGS", "Written", "member_configs", "parse_formats", "write_blueprint", "write_region"]

@@ -1,0 +1,192 @@
+"""The data behind the handreiking: plain dicts the templates turn into text.
+
+Every per-area figure comes from the run's ``metrics.json`` record (so the document and the
+record agree exactly); variant scores come from :func:`wijkindeling.metrics.score`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from ... import __version__
+from ...config import Config
+from ...model.metrics import TERMS
+from .analysis import MunicipalityResult, Variant
+
+
+def _kernen(cfg: Config) -> list[dict]:
+    return [{"name": name, "n_buurten": len(codes)} for name, codes in cfg.identity.kernen.items()]
+
+
+def _practice_names(result: MunicipalityResult) -> dict[str, str]:
+    prac = result.problem.practices
+    if prac is None:
+        return {}
+    return dict(zip(prac["practice_id"].astype(str), prac["name"].astype(str)))
+
+
+def key_figures(result: MunicipalityResult) -> dict:
+    """Inhabitants, buurten, wijken, K, size bounds, practices: the chapter's first table."""
+    p, cfg = result.problem, result.cfg
+    return {
+        "population": p.total,
+        "n_buurten": p.n,
+        "n_wijken": int(p.buurten["wijkcode"].nunique()),
+        "k": p.k,
+        "target": p.target,
+        "lo": p.lo,
+        "hi": p.hi,
+        "tolerance": cfg.areas.tolerance,
+        "absolute_bounds": cfg.areas.min_population is not None or cfg.areas.max_population is not None,
+        "n_practices": 0 if p.practices is None else len(p.practices),
+        "kernen": _kernen(cfg),
+        "n_groups": len(p.groups),
+        "n_edges": len(p.edges),
+        "n_synthetic_edges": len(p.provenance.synthetic_edges or []),
+        "n_barrier_edges": len(p.provenance.barrier_edges_removed or []),
+        "locks": len(cfg.rules.locks),
+        "keep_together": len(cfg.rules.keep_together),
+        "keep_apart": len(cfg.rules.keep_apart),
+    }
+
+
+def area_rows(result: MunicipalityResult) -> list[dict]:
+    """One row per area, straight from metrics.json, with buurt and practice names added."""
+    if result.record is None:
+        return []
+    names = dict(zip(result.problem.codes, result.problem.names))
+    practice = _practice_names(result)
+    rows = []
+    for area in result.record["areas"]:
+        rows.append({
+            "name": area["name"],
+            "population": area["population"],
+            "deviation": area["deviation"],
+            "n_buurten": len(area["buurten"]),
+            "buurt_names": [names[c] for c in area["buurten"]],
+            "n_practices": len(area["practices"]),
+            "practices": [practice.get(pid, pid) for pid in area["practices"]],
+            "own_share": area["patients_in_own_area"],
+            "split_groups": area["split_groups"],
+        })
+    return rows
+
+
+def solution_message(sol, lang: str) -> str:
+    """The solver's remark in the document's language: its diagnosis rendered in ``lang`` when it has one."""
+    diagnosis = sol.details.get("diagnosis")
+    return diagnosis.text(lang) if diagnosis is not None else sol.message
+
+
+def status_dict(sol, time_limit: float, lang: str = "nl") -> dict:
+    """Solver status words for the templates: code, gap, bound, objective, seconds, time limit, message in ``lang``."""
+    return {"code": sol.status, "gap": sol.gap, "bound": sol.bound, "objective": sol.objective,
+            "seconds": sol.seconds, "time_limit": time_limit, "backend": sol.backend,
+            "message": solution_message(sol, lang)}
+
+
+def variant_dict(v: Variant, time_limit: float, names: dict[str, str], lang: str = "nl") -> dict:
+    s = v.scores
+    return {
+        "kind": v.kind,
+        "k": v.k,
+        "found": v.solution.found,
+        "status": status_dict(v.solution, time_limit, lang),
+        "objective": None if s is None else s.objective,
+        "max_dev": None if s is None else s.max_population_deviation,
+        "identity_splits": None if s is None else s.identity_splits,
+        "cut_km": None if s is None else s.cut_boundary_km,
+        "own_share": None if s is None else s.patients_in_own_area,
+        "valid": None if s is None else s.valid,
+        "pop_min": None if s is None else min(s.populations),
+        "pop_max": None if s is None else max(s.populations),
+        "lo": v.problem.lo,
+        "hi": v.problem.hi,
+        "term": v.term,
+        "factor": v.factor,
+        "weight": None if v.term is None else getattr(v.problem.weights, v.term),
+        "kept_start": v.kept_start,
+        "n_moved": len(v.moved),
+        "moved_names": [names[c] for c in v.moved],
+    }
+
+
+def proposal_summary(result: MunicipalityResult, lang: str = "nl") -> dict | None:
+    """The proposal's scores in the same shape as a variant (for the comparison table)."""
+    rec = result.record
+    if rec is None:
+        return None
+    pops = [a["population"] for a in rec["areas"]]
+    sc = rec["scores"]
+    return {
+        "kind": "proposal", "k": rec["k"], "found": True, "status": status_dict(result.solution, result.time_limit, lang),
+        "objective": rec["objective"], "max_dev": sc["max_population_deviation"], "identity_splits": sc["identity_splits"],
+        "cut_km": sc["cut_boundary_km"], "own_share": sc["patients_in_own_area"], "valid": sc["valid"],
+        "pop_min": min(pops), "pop_max": max(pops), "lo": rec["population_min"], "hi": rec["population_max"],
+        "term": None, "factor": None, "weight": None, "kept_start": False, "n_moved": 0, "moved_names": [],
+    }
+
+
+def chapter(result: MunicipalityResult, map_uri: str, map_kind: str, config_name: str, lang: str = "nl") -> dict:
+    """Everything one municipality chapter shows, with solver remarks in the document's language ``lang``."""
+    p, cfg = result.problem, result.cfg
+    names = dict(zip(p.codes, p.names))
+    return {
+        "name": p.provenance.gemeente or cfg.gemeentecode,
+        "code": p.provenance.gemeentecode,
+        "config_file": config_name,
+        "key": key_figures(result),
+        "found": result.solution.found,
+        "status": status_dict(result.solution, result.time_limit, lang),
+        "variant_time_limit": result.variant_time_limit,
+        "map": map_uri,
+        "map_kind": map_kind,
+        "areas": area_rows(result),
+        "scores": None if result.record is None else result.record["scores"],
+        "weights": [{"term": t, "weight": getattr(p.weights, t)} for t in TERMS],
+        "proposal": proposal_summary(result, lang),
+        "variants": [variant_dict(v, result.variant_time_limit, names, lang) for v in result.variants],
+        "practices_fictional": bool(p.provenance.practices_fictional),
+        "catchment_available": p.patients is not None,
+        "catchment_estimated": bool(p.provenance.catchment_estimated),
+        "catchment_method": p.provenance.catchment_method,
+        "distance_decay": cfg.practices.distance_decay,
+        "seconds": result.seconds,
+        "metrics_path": str(result.run_dir / "metrics.json") if result.run_dir else None,
+    }
+
+
+def document(chapters: list[dict], region_cfg: Config | None, scope: str, title_name: str,
+             overview: dict | None = None, commands: dict | None = None, seconds: float | None = None) -> dict:
+    """The template context of a whole handreiking (one municipality or a region)."""
+    base = region_cfg
+    weights = [{"term": t, "weight": getattr(base.weights, t) if base else chapters[0]["weights"][i]["weight"]}
+               for i, t in enumerate(TERMS)]
+    return {
+        "scope": scope,
+        "title_name": title_name,
+        "region_name": (base.region if base else None) or "",
+        "target_size": base.areas.target_size if base else None,
+        "tolerance": base.areas.tolerance if base else None,
+        "weights": weights,
+        "chapters": chapters,
+        "overview": overview,
+        "commands": {"region_file": "", "region_name": "", **(commands or {})},
+        "any_fictional": any(c["practices_fictional"] for c in chapters),
+        "any_estimated": any(c["catchment_estimated"] for c in chapters),
+        "attribution": (base.data.attribution if base else "Bron: CBS / Kadaster (PDOK), CC-BY 4.0"),
+        "date": dt.date.today().isoformat(),
+        "tool_version": __version__,
+        "seconds": seconds,
+    }
+
+
+def relative_name(path: Path | None) -> str:
+    if path is None:
+        return ""
+    path = Path(path)
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return path.name

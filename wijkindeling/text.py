@@ -1,0 +1,230 @@
+"""The one home of user-facing wording: Dutch and English phrases, number formats and HTML escaping.
+
+Everything a person reads (terminal, metrics.json, maps, compare pages, the handreiking, the
+workbench) takes its numbers and sentences from here, so a phrase or a number format is
+changed in one place. Dutch is written the Dutch way (``53.725`` inhabitants, ``41,6 %``),
+English the English way (``53,725`` and ``41.6 %``).
+
+This module imports nothing from the package: every layer may use it.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from typing import Any
+
+LANGS = ("nl", "en")
+
+
+# ---------------------------------------------------------------- numbers and escaping
+
+
+def format_int(value: float, lang: str = "nl") -> str:
+    """A whole number with a thousands separator: 6.908 (``nl``: tables, maps, documents) or 6,908 (``en``)."""
+    text = f"{int(round(float(value))):,}"
+    return text.replace(",", ".") if lang == "nl" else text
+
+
+def format_num(value: float | None, decimals: int = 0, lang: str = "nl") -> str:
+    """A number with the language's thousands and decimal separators.
+
+    Parameters
+    ----------
+    value : float or None
+        The number; None gives an en dash.
+    decimals : int
+        Digits after the decimal mark.
+    lang : str
+        ``"nl"`` (53.725 / 9,5) or ``"en"`` (53,725 / 9.5).
+
+    Returns
+    -------
+    str
+    """
+    if value is None:
+        return "–"
+    text = f"{float(value):,.{decimals}f}"
+    if lang == "nl":
+        text = text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+    return text
+
+
+def format_pct(fraction: float | None, decimals: int = 1, lang: str = "nl", signed: bool = False) -> str:
+    """A fraction as a percentage: 0.416 -> ``'41,6 %'`` (nl) or ``'41.6 %'`` (en).
+
+    With ``signed`` a positive value gets a plus sign (``'+6,1 %'``); None gives an en dash.
+    """
+    if fraction is None:
+        return "–"
+    text = format_num(100 * float(fraction), decimals, lang)
+    if signed and float(fraction) > 0:
+        text = "+" + text
+    return f"{text} %"
+
+
+def escape(value: Any) -> str:
+    """``str(value)`` with HTML's special characters escaped (``<``, ``>``, ``&``, quotes)."""
+    return html.escape(str(value))
+
+
+def slug(text: str) -> str:
+    """File-system friendly lower-case name: 'De Ronde Venen' -> 'de-ronde-venen'."""
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "plan"
+
+
+# ---------------------------------------------------------------- solver status
+
+STATUS_WORDS = {
+    "en": {"optimal": "optimal", "heuristic": "heuristic (no bound)", "infeasible": "infeasible",
+           "no_solution": "no plan found"},
+    "nl": {"optimal": "optimaal", "heuristic": "heuristisch (geen grens)", "infeasible": "onmogelijk",
+           "no_solution": "geen plan gevonden"},
+}
+
+
+def status_text(status: str, gap: float | None, lang: str = "en") -> str:
+    """A solver status as short words: ``'optimal'``, ``'gap 3.2 %'``, ``'heuristic (no bound)'`` (or Dutch).
+
+    Parameters
+    ----------
+    status : str
+        ``optimal``, ``gap``, ``heuristic``, ``infeasible`` or ``no_solution``.
+    gap : float or None
+        The relative gap, used when ``status`` is ``gap``.
+    lang : str
+        ``"en"`` (CLI, metrics.json) or ``"nl"`` (documents, workbench).
+    """
+    if status == "gap":
+        return f"gap {100 * (gap or 0):.1f} %"
+    words = STATUS_WORDS["nl" if lang == "nl" else "en"]
+    return words.get(status, words["no_solution"])
+
+
+# ---------------------------------------------------------------- catchments
+
+CATCHMENT_METHOD = {
+    "nl": {"huff": "geschat met een zwaartekrachtmodel (Huff): aandeel per buurt naar aantal huisartsen en afstand tot de praktijk",
+           "given": "opgegeven door de praktijken", "road": "wegafstand"},
+    "en": {"huff": "estimated with a gravity (Huff) model: share per buurt by number of GPs and distance to the practice",
+           "given": "given by the practices", "road": "road distance"},
+}
+
+
+def catchment_method(kind: str, lang: str = "nl", network: str | None = None) -> str:
+    """How the patients per practice per buurt were obtained: ``kind`` is ``huff`` or ``given``.
+
+    With a road ``network`` (``drive`` or ``walk``) the estimate says it used OSM road distances.
+    """
+    words = CATCHMENT_METHOD["nl" if lang == "nl" else "en"]
+    text = words[kind]
+    if network is not None:
+        text += f" ({words['road']} OSM, {network})"
+    return text
+
+
+# ---------------------------------------------------------------- broken rules (metrics.Violation)
+
+VIOLATION_EN = {
+    "labels": lambda v: f"the plan must give each of the {v.value:.0f} buurten an area 0..{v.bound:.0f}",
+    "empty": lambda v: f"{v.subject} is empty",
+    "below": lambda v: f"{v.subject} has {v.value:.0f} inhabitants, below the minimum {v.bound:.0f}",
+    "above": lambda v: f"{v.subject} has {v.value:.0f} inhabitants, above the maximum {v.bound:.0f}",
+    "not_contiguous": lambda v: f"{v.subject} is not contiguous",
+    "lock": lambda v: f"{v.subject} is locked to {v.other}",
+    "split_group": lambda v: f"keep-together group {v.subject} is split",
+    "together": lambda v: f"{v.subject} and {v.other} must be apart",
+}
+VIOLATION_NL = {
+    "labels": lambda v: f"het plan moet elk van de {v.value:.0f} buurten een gebied 0..{v.bound:.0f} geven",
+    "empty": lambda v: f"{v.subject} is leeg",
+    "below": lambda v: f"{v.subject} heeft {format_int(v.value)} inwoners, onder het minimum van {format_int(v.bound)}",
+    "above": lambda v: f"{v.subject} heeft {format_int(v.value)} inwoners, boven het maximum van {format_int(v.bound)}",
+    "not_contiguous": lambda v: f"{v.subject} is niet aaneengesloten",
+    "lock": lambda v: f"{v.subject} is vastgezet op {v.other} maar ligt daar niet",
+    "split_group": lambda v: f"de groep {v.subject} (bij elkaar houden) is gesplitst",
+    "together": lambda v: f"{v.subject} en {v.other} moeten in verschillende gebieden liggen",
+}
+
+
+# ---------------------------------------------------------------- diagnosis (optimise.diagnosis.Phrase kinds)
+
+DIAGNOSIS_EN = {
+    "more": " and {more} more buurten",
+    "or": ", or ",
+    "few_buurten": "there are only {n} buurten for {k} areas",
+    "too_small": "{k} areas of at most {hi} inhabitants hold at most {most}, less than the {total} inhabitants",
+    "too_large": "{k} areas of at least {lo} inhabitants need {least}, more than the {total} inhabitants",
+    "buurt_above": "{name} alone has {pop} inhabitants, above the maximum of {hi}",
+    "group_above": "the keep-together group {group} has {pop} inhabitants, above the maximum of {hi}",
+    "lock_no_area": "{name} is locked to area {area}, which does not exist with {k} areas",
+    "group_locks_differ": "the keep-together group {group} holds buurten locked to different areas",
+    "apart_in_group": "{a} and {b} must be kept apart (rules.keep_apart) but are in one keep-together group "
+                      "(rules.keep_together)",
+    "locked_above": "{units} are locked to {area} and together have {pop} inhabitants, above the maximum of {hi}",
+    "apart_locked": "{a} and {b} must be kept apart but are locked to the same area",
+    "part_disconnected": "the part {part} ({pop} inhabitants) is not connected to the rest and cannot be divided "
+                         "into areas of {lo}–{hi}",
+    "choke_part": "the part {units} ({pop} inhabitants) can only be reached through {via} ({via_pop}) and cannot all "
+                  "form areas of their own, so {via}'s area would need at least {need} inhabitants, above the maximum "
+                  "of {hi}",
+    "choke_parts": "{count} parts ({units}; {pop} inhabitants) can only be reached through {via} ({via_pop}) and "
+                   "cannot all form areas of their own, so {via}'s area would need at least {need} inhabitants, above "
+                   "the maximum of {hi}",
+    "tolerance_from": "{k} areas fit from ±{pct} % ({lo}–{hi} inhabitants)",
+    "tolerance_at": "{k} areas fit at ±{pct} % ({lo}–{hi} inhabitants)",
+    "count": "{k} areas at ±{pct} %",
+    "without_lock": "without the lock on {name}",
+    "without_group": "without the keep-together group {names}",
+    "without_apart": "without keeping {a} and {b} apart",
+    "rules_one": "A valid plan exists {rules}; remove that rule from the config.",
+    "rules_many": "A valid plan exists {rules}; remove one of these rules from the config.",
+    "plan_exists": "A plan with {k} areas exists ({status}).",
+    "none_exists": "No division into {k} areas of {lo}–{hi} inhabitants exists",
+    "none_found": "No division into {k} areas of {lo}–{hi} inhabitants was found within the time limit",
+    "exact": " (the exact model over all connected areas within the bounds has no solution; no single buurt, rule or "
+             "choke point explains it alone)",
+    "no_relaxation": "No nearby relaxation (other tolerance or number of areas) was found to work.",
+}
+DIAGNOSIS_NL = {
+    "more": " en nog {more} buurten",
+    "or": ", of ",
+    "few_buurten": "er zijn maar {n} buurten voor {k} gebieden",
+    "too_small": "{k} gebieden van hoogstens {hi} inwoners bevatten samen hoogstens {most}, minder dan de {total} "
+                 "inwoners",
+    "too_large": "{k} gebieden van minstens {lo} inwoners hebben samen minstens {least} nodig, meer dan de {total} "
+                 "inwoners",
+    "buurt_above": "{name} heeft alleen al {pop} inwoners, boven het maximum van {hi}",
+    "group_above": "de bij elkaar te houden groep {group} heeft {pop} inwoners, boven het maximum van {hi}",
+    "lock_no_area": "{name} is vastgezet op gebied {area}, dat bij {k} gebieden niet bestaat",
+    "group_locks_differ": "de bij elkaar te houden groep {group} bevat buurten die op verschillende gebieden zijn "
+                          "vastgezet",
+    "apart_in_group": "{a} en {b} moeten gescheiden blijven (rules.keep_apart) maar zitten in één bij elkaar te houden "
+                      "groep (rules.keep_together)",
+    "locked_above": "{units} zijn vastgezet op {area} en hebben samen {pop} inwoners, boven het maximum van {hi}",
+    "apart_locked": "{a} en {b} moeten gescheiden blijven maar zijn op hetzelfde gebied vastgezet",
+    "part_disconnected": "het deel {part} ({pop} inwoners) is niet verbonden met de rest en kan niet worden verdeeld "
+                         "in gebieden van {lo}–{hi} inwoners",
+    "choke_part": "het deel {units} ({pop} inwoners) is alleen bereikbaar via {via} ({via_pop}) en kan niet geheel uit "
+                  "eigen gebieden bestaan, dus het gebied van {via} zou minstens {need} inwoners nodig hebben, boven "
+                  "het maximum van {hi}",
+    "choke_parts": "{count} delen ({units}; {pop} inwoners) zijn alleen bereikbaar via {via} ({via_pop}) en kunnen "
+                   "niet allemaal eigen gebieden vormen, dus het gebied van {via} zou minstens {need} inwoners nodig "
+                   "hebben, boven het maximum van {hi}",
+    "tolerance_from": "{k} gebieden passen vanaf ±{pct} % ({lo}–{hi} inwoners)",
+    "tolerance_at": "{k} gebieden passen bij ±{pct} % ({lo}–{hi} inwoners)",
+    "count": "{k} gebieden bij ±{pct} %",
+    "without_lock": "zonder {name} vast te zetten",
+    "without_group": "zonder de bij elkaar te houden groep {names}",
+    "without_apart": "zonder {a} en {b} gescheiden te houden",
+    "rules_one": "Er bestaat een geldig plan {rules}; haal die regel uit de config.",
+    "rules_many": "Er bestaat een geldig plan {rules}; haal een van deze regels uit de config.",
+    "plan_exists": "Er bestaat een plan met {k} gebieden ({status}).",
+    "none_exists": "Er bestaat geen indeling in {k} gebieden van {lo}–{hi} inwoners",
+    "none_found": "Binnen de tijdslimiet is geen indeling in {k} gebieden van {lo}–{hi} inwoners gevonden",
+    "exact": " (het exacte model over alle samenhangende gebieden binnen de grenzen heeft geen oplossing; geen enkele "
+             "buurt, regel of knelpunt verklaart dat op zichzelf)",
+    "no_relaxation": "Geen nabije versoepeling (een andere marge of een ander aantal gebieden) bleek te werken.",
+}
