@@ -40,7 +40,7 @@ browser-deps:
 # Lint, types and the layer rule (no import circles: lint-imports checks the contracts in pyproject.toml).
 lint: install-test
 	$(BIN)/ruff check wijkindeling tests benchmarks
-	# mypy: added once clean
+	$(BIN)/mypy
 	$(BIN)/lint-imports
 
 test: system-deps browser-deps install-test lint

@@ -74,7 +74,26 @@ def build_problem(cfg: Config) -> Problem:
 def build_catchments(cfg: Config, practices: gpd.GeoDataFrame | None, buurten: gpd.GeoDataFrame) -> Catchments | None:
     """Patients per practice per buurt: real counts when ``practices.patients`` is set, else a Huff estimate.
 
-    Returns None without practices.
+    Parameters
+    ----------
+    cfg : Config
+        Gives ``practices.patients``, ``distances.method`` (straight line or road distance for the
+        estimate), ``practices.distance_decay``, ``practices.min_distance_m`` and ``output.lang``
+        (the language of the method's description).
+    practices : geopandas.GeoDataFrame or None
+        Practices in standard form.
+    buurten : geopandas.GeoDataFrame
+        Buurten in standard form.
+
+    Returns
+    -------
+    Catchments or None
+        None without practices (None or empty).
+
+    Raises
+    ------
+    DataError
+        When the patient file or the road network cannot be used.
     """
     if practices is None or practices.empty:
         return None
@@ -102,6 +121,37 @@ def build_barriers(cfg: Config, buurten: gpd.GeoDataFrame, graph: nx.Graph) -> t
 
     ``barriers.pairs`` act directly; lines (``barriers.lines``, ``barriers.osm``) act on the edges
     whose shared boundary runs along them. ``graph`` is not changed.
+
+    Parameters
+    ----------
+    cfg : Config
+        Gives the ``barriers`` section.
+    buurten : geopandas.GeoDataFrame
+        Buurten in standard form.
+    graph : networkx.Graph
+        Adjacency graph of buurtcodes (:func:`~wijkindeling.model.graph.adjacency_graph`).
+
+    Returns
+    -------
+    (BarrierEdges, geopandas.GeoDataFrame or None)
+        The removed or penalised edges (:func:`~wijkindeling.model.barriers.barrier_result`), and
+        the barrier lines plus the shared boundaries of ``barriers.pairs`` as one layer
+        (``kind, name, osm_id, source, geometry`` in RD New); ``(BarrierEdges(), None)`` when no
+        barriers are configured, and None for the layer when it would be empty.
+
+    Raises
+    ------
+    ConfigError
+        When ``barriers.pairs`` has an entry that is not a pair of the municipality's buurtcodes,
+        or ``barriers.osm`` an unknown class.
+    DataError
+        When a line file, an OSM file or cache cannot be used, or the download fails.
+
+    Warns
+    -----
+    UserWarning
+        In ``remove`` mode, when the barrier lines cut the municipality into more parts than the
+        pairs alone do.
     """
     bc = cfg.barriers
     _check_pairs(cfg, set(buurten["buurtcode"]), bc.pairs, "barriers.pairs")
@@ -137,7 +187,30 @@ def combined_hash(hashes: dict[str, str]) -> str:
 
 
 def area_count(cfg: Config, total: int, n_units: int) -> int:
-    """K from the config: ``areas.count``, else the nearest whole number to total / target_size."""
+    """K from the config: ``areas.count``, else the nearest whole number to total / target_size.
+
+    Without either, the number of ``areas.names``.
+
+    Parameters
+    ----------
+    cfg : Config
+        Gives the ``areas`` section.
+    total : int
+        Inhabitants of the municipality.
+    n_units : int
+        Number of buurten.
+
+    Returns
+    -------
+    int
+        The number of areas, at least 1.
+
+    Raises
+    ------
+    ConfigError
+        When the config gives neither count, target_size nor names; when K exceeds ``n_units``;
+        or when ``areas.names`` does not list exactly K names.
+    """
     a = cfg.areas
     if a.count is not None:
         k = a.count
@@ -162,7 +235,27 @@ def size_rule(cfg: Config) -> SizeRule:
 
 
 def config_bounds(cfg: Config, total: int, k: int) -> tuple[float, float]:
-    """[lo, hi] inhabitants per area for the config's own K; an empty range is a ConfigError."""
+    """[lo, hi] inhabitants per area for the config's own K; an empty range is a ConfigError.
+
+    Parameters
+    ----------
+    cfg : Config
+        Gives the size rule (:func:`size_rule`).
+    total : int
+        Inhabitants of the municipality.
+    k : int
+        Number of areas.
+
+    Returns
+    -------
+    (float, float)
+        ``(lo, hi)`` of :func:`~wijkindeling.model.problem.population_bounds`.
+
+    Raises
+    ------
+    ConfigError
+        When ``lo > hi`` (one absolute bound against the tolerance's other bound).
+    """
     lo, hi = population_bounds(total, k, size_rule(cfg))
     if lo > hi:
         target = total / k
@@ -241,6 +334,33 @@ def problem_from_parts(cfg: Config, buurten: gpd.GeoDataFrame, graph: nx.Graph, 
 
     ``graph`` is the adjacency of buurtcodes after barriers (edge attribute ``length``); edges in
     ``barriers.penalised`` cost ``barriers.penalty`` times their length in the compactness term.
+
+    Parameters
+    ----------
+    cfg : Config
+        Gives areas, size rule, rules, identity groups, weights and provenance.
+    buurten : geopandas.GeoDataFrame
+        Buurten in standard form, sorted by buurtcode; their order is the unit order.
+    graph : networkx.Graph
+        Adjacency of buurtcodes after barriers and island links.
+    practices : geopandas.GeoDataFrame or None
+        Practices in standard form.
+    catch : Catchments or None
+        Patients per practice per buurt (must cover every buurt of ``buurten``).
+    barriers : BarrierEdges, optional
+        What the barriers did (none by default).
+    synthetic : sequence of (str, str)
+        Island links added by :func:`~wijkindeling.model.graph.connect_islands`, for the provenance.
+
+    Returns
+    -------
+    Problem
+        Units ``0..n-1`` in the order of ``buurten``; edges as sorted unit pairs in increasing order.
+
+    Raises
+    ------
+    ConfigError
+        (or GraphError) When the config's areas, bounds, rules or identity groups do not fit the data.
     """
     barriers = barriers or BarrierEdges()
     codes = list(buurten["buurtcode"])

@@ -42,6 +42,8 @@ PATH_FIELDS = (
 
 
 class _Strict(BaseModel):
+    """Base of every config section: unknown keys are refused, assignments are validated."""
+
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
 
@@ -80,6 +82,7 @@ class AreasConfig(_Strict):
 
     @model_validator(mode="after")
     def _check(self) -> AreasConfig:
+        """min_population may not exceed max_population."""
         if self.min_population is not None and self.max_population is not None:
             if self.min_population > self.max_population:
                 raise ValueError(
@@ -91,6 +94,7 @@ class AreasConfig(_Strict):
     @field_validator("names")
     @classmethod
     def _unique_names(cls, v: list[str] | None) -> list[str] | None:
+        """Area names must be unique and not blank."""
         if v is not None:
             twice = sorted({n for n in v if v.count(n) > 1})
             if twice:
@@ -127,6 +131,7 @@ class RulesConfig(_Strict):
     @field_validator("keep_apart")
     @classmethod
     def _pairs(cls, v: list[list[str]]) -> list[list[str]]:
+        """Every keep_apart entry is a pair."""
         for pair in v:
             if len(pair) != 2:
                 raise ValueError(f"every keep_apart entry must be a pair of two buurtcodes, got {pair}")
@@ -148,6 +153,7 @@ class PracticesConfig(_Strict):
 
     @model_validator(mode="after")
     def _check(self) -> PracticesConfig:
+        """Source 'file' needs a path."""
         if self.source == "file" and self.path is None:
             raise ValueError("source is 'file' but no path is given; add practices.path: <csv or geojson>")
         return self
@@ -220,12 +226,16 @@ class Config(_Strict):
     @field_validator("gemeentecode")
     @classmethod
     def _code(cls, v: str | None) -> str | None:
+        """A gemeentecode is GM plus four digits."""
         if v is not None and not (v.startswith("GM") and v[2:].isdigit() and len(v) == 6):
             raise ValueError(f"'{v}' is not a CBS gemeentecode; use the form GM0632")
         return v
 
     def origin(self, dotted: str) -> str:
-        """The YAML file that set ``dotted`` (or the nearest parent key), for error messages."""
+        """The YAML file that set ``dotted`` (or the nearest parent key), for error messages.
+
+        Falls back to the config's own file, or ``"config"`` for a config not read from a file.
+        """
         parts = dotted.split(".")
         for i in range(len(parts), 0, -1):
             key = ".".join(parts[:i])
@@ -309,6 +319,7 @@ def _load_chain(path: Path, seen: tuple[Path, ...], origins: dict[str, str], tex
 
 
 def _suggest(bad: str, model: type[BaseModel]) -> str:
+    """The fix for unknown key ``bad`` in ``model``: the closest valid key, else the list of valid keys."""
     options = list(model.model_fields)
     close = difflib.get_close_matches(bad, options, n=1, cutoff=0.5)
     return f"did you mean '{close[0]}'?" if close else f"valid keys are: {', '.join(o for o in options if o not in ('source_file', 'origins', 'raw_hash'))}"
@@ -384,7 +395,24 @@ def _explain(err: ValidationError, origins: dict[str, str], fallback: str, files
 def load_config(path: str | Path) -> Config:
     """Read, merge (``extends``) and validate a config file.
 
-    Raises :class:`ConfigError` with a one-sentence message on any problem.
+    Parameters
+    ----------
+    path : str or Path
+        A YAML config; a relative ``extends`` and relative paths inside it are resolved against
+        the file that names them.
+
+    Returns
+    -------
+    Config
+        The validated config, with ``source_file`` (absolute path), ``origins`` (dotted key ->
+        the file that set it) and ``raw_hash`` (short SHA-256 of the texts of the whole extends
+        chain) filled in.
+
+    Raises
+    ------
+    ConfigError
+        With a one-sentence message on any problem: a missing or unreadable file, a YAML syntax
+        error, an ``extends`` cycle, an unknown key or an invalid value.
     """
     path = Path(path)
     origins: dict[str, str] = {}
@@ -403,5 +431,9 @@ def load_config(path: str | Path) -> Config:
 
 
 def config_hash(cfg: Config) -> str:
-    """A short hash of the merged configuration (for provenance in outputs)."""
+    """A short hash of the merged configuration (for provenance in outputs): ``cfg.raw_hash``.
+
+    It is the first 16 hex digits of the SHA-256 of the raw texts of every file in the
+    ``extends`` chain, so it changes with any edit, including comments.
+    """
     return cfg.raw_hash

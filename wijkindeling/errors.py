@@ -15,6 +15,7 @@ class ConfigError(Exception):
     """
 
     def __str__(self) -> str:
+        """The message with control characters (below space, DEL, NEL, line/paragraph separators) escaped."""
         return "".join(c if c >= " " and c not in "\x7f\x85\u2028\u2029" else repr(c)[1:-1] for c in super().__str__())
 
 

@@ -23,6 +23,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from types import FrameType
 
 MESSAGE = "Interrupted; previous outputs are untouched."
 EXIT_CODE = 130
@@ -35,7 +36,8 @@ _state = {"handling": False}
 ACTIVE_TEMP: set[Path] = set()
 
 
-def _term_to_interrupt(signum, frame) -> None:
+def _term_to_interrupt(signum: int, frame: FrameType | None) -> None:
+    """SIGTERM handler: raise KeyboardInterrupt, so ``kill`` is handled like Ctrl-C."""
     raise KeyboardInterrupt
 
 
@@ -71,7 +73,18 @@ def handled() -> None:
 
 @contextmanager
 def interrupt_guard() -> Iterator[None]:
-    """Make Ctrl-C and SIGTERM end the command promptly, also inside the solver (main thread only)."""
+    """Make Ctrl-C and SIGTERM end the command promptly, also inside the solver (main thread only).
+
+    Inside the ``with`` block SIGTERM raises KeyboardInterrupt, SIGINT gets Python's default
+    handler (also when it was ignored), and a watchdog thread ends the process (exit 130, after
+    removing ``ACTIVE_TEMP``) when the main thread has not called :func:`handled` within ``GRACE``
+    seconds of the signal. On exit the previous handlers and wakeup fd are restored. Outside the
+    main thread it does nothing.
+
+    Yields
+    ------
+    None
+    """
     if threading.current_thread() is not threading.main_thread():
         yield
         return

@@ -35,7 +35,23 @@ KERN_MIN_INHABITANTS = 250
 
 @dataclass
 class Scaffold:
-    """A scaffolded config: where it goes, its text, and the choices made."""
+    """A scaffolded config: where it goes, its text, and the choices made.
+
+    Attributes
+    ----------
+    path : Path
+        Where the config is to be written.
+    text : str
+        The YAML text.
+    name, code : str
+        The municipality's name and CBS code (``GM0589``).
+    k : int
+        The number of areas chosen.
+    tolerance : float
+        The size tolerance chosen (the regional one, or wider for a large buurt).
+    kernen : dict
+        Kern name -> buurtcodes (:func:`derive_kernen`).
+    """
 
     path: Path
     text: str
@@ -47,7 +63,24 @@ class Scaffold:
 
 
 def read_buurten_table(region: Config) -> pd.DataFrame:
-    """The attribute table of the regional buurten file (no geometry), with standard column names."""
+    """The attribute table of the regional buurten file (no geometry), with standard column names.
+
+    Parameters
+    ----------
+    region : Config
+        The regional config; gives ``data.buurten``, ``data.layer`` and ``data.columns``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns renamed to ``buurtcode, buurtnaam, population, wijkcode, wijknaam, gemeentecode,
+        gemeentenaam`` (others kept as they are), sorted by ``buurtcode``.
+
+    Raises
+    ------
+    ConfigError
+        When ``data.columns`` does not name gemeente code and name columns the file has.
+    """
     import pyogrio
 
     cols = region.data.columns
@@ -62,7 +95,28 @@ def read_buurten_table(region: Config) -> pd.DataFrame:
 
 
 def find_gemeente(df: pd.DataFrame, query: str, source: str) -> tuple[str, str]:
-    """(code, name) for a CBS code ('GM0589', '0589') or a name ('oudewater'); a user error otherwise."""
+    """(code, name) for a CBS code ('GM0589', '0589') or a name ('oudewater'); a user error otherwise.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Buurten with ``gemeentecode`` and ``gemeentenaam`` (:func:`read_buurten_table`).
+    query : str
+        A code (with or without ``GM``, digits padded to 4) or a name (case-insensitive, also
+        matched by its :func:`~wijkindeling.text.slug`, so accents and punctuation do not matter).
+    source : str
+        The data file named in the error message.
+
+    Returns
+    -------
+    (str, str)
+        The gemeentecode and gemeentenaam as in ``df``.
+
+    Raises
+    ------
+    ConfigError
+        When no municipality matches; the message suggests the closest name or lists them all.
+    """
     munis = df[["gemeentecode", "gemeentenaam"]].drop_duplicates()
     q = query.strip()
     code = q.upper() if q.upper().startswith("GM") else ("GM" + q.zfill(4) if q.isdigit() else None)
@@ -79,6 +133,7 @@ def find_gemeente(df: pd.DataFrame, query: str, source: str) -> tuple[str, str]:
 
 
 def _is_rural(name: str) -> bool:
+    """Whether a buurt name contains one of ``RURAL_WORDS`` (case-insensitive)."""
     low = name.lower()
     return any(w in low for w in RURAL_WORDS)
 
@@ -92,6 +147,17 @@ def derive_kernen(buurten: pd.DataFrame) -> dict[str, list[str]]:
     """Per CBS wijk, its built-up buurten (>= KERN_MIN_INHABITANTS and no rural word in the name).
 
     Kernen of one buurt (cannot be split) or equal to the whole wijk (already a group) are left out.
+
+    Parameters
+    ----------
+    buurten : pandas.DataFrame
+        One municipality's buurten with ``wijkcode``, ``wijknaam``, ``buurtnaam``, ``buurtcode``
+        and ``population``.
+
+    Returns
+    -------
+    dict
+        Kern name (:func:`kern_name` of the wijk name) -> sorted buurtcodes, by wijkcode.
     """
     kernen: dict[str, list[str]] = {}
     for _wijk, rows in buurten.groupby("wijkcode", sort=True):
@@ -102,7 +168,25 @@ def derive_kernen(buurten: pd.DataFrame) -> dict[str, list[str]]:
 
 
 def choose_k_and_tolerance(populations: pd.Series, target_size: int, tolerance: float) -> tuple[int, float, str]:
-    """K from the target size, and a tolerance wide enough for the largest buurt (with the reason)."""
+    """K from the target size, and a tolerance wide enough for the largest buurt (with the reason).
+
+    Parameters
+    ----------
+    populations : pandas.Series
+        Inhabitants per buurt.
+    target_size : int
+        Inhabitants wanted per area.
+    tolerance : float
+        The regional tolerance.
+
+    Returns
+    -------
+    (int, float, str)
+        ``k = round(total / target_size)``, at least 1 and at most the number of buurten; the
+        tolerance, when k > 1 and the largest buurt exceeds ``(1 + tolerance) * total / k``
+        widened to its relative excess rounded up to a multiple of 0.05, plus 0.05; rounded to 2
+        decimals and at most 1.0; and a one-line note saying which.
+    """
     total = int(populations.sum())
     k = max(1, min(len(populations), round(total / target_size)))
     per_area = total / k
@@ -115,7 +199,30 @@ def choose_k_and_tolerance(populations: pd.Series, target_size: int, tolerance: 
 
 
 def scaffold(query: str, region_path: Path, out: Path | None = None) -> Scaffold:
-    """The config text for municipality ``query``, extending ``region_path``."""
+    """The config text for municipality ``query``, extending ``region_path``.
+
+    Parameters
+    ----------
+    query : str
+        CBS code or name of the municipality (:func:`find_gemeente`).
+    region_path : Path
+        The regional config; its buurten file must hold the municipality.
+    out : Path, optional
+        Where the config is to go; default ``<slug of name>.yaml`` next to ``region_path``.
+
+    Returns
+    -------
+    Scaffold
+        The text (rendered from ``templates/gemeente.yaml.j2``) and the choices made; nothing is
+        written (see :func:`write_scaffold`). The target size is the region's
+        ``areas.target_size``, else 9000.
+
+    Raises
+    ------
+    ConfigError
+        When the regional config does not load, its ``data.columns`` lack the gemeente columns, or
+        the municipality is not in its buurten file.
+    """
     region = load_config(region_path)
     df = read_buurten_table(region)
     code, name = find_gemeente(df, query, str(region.data.buurten))
@@ -140,6 +247,26 @@ def scaffold(query: str, region_path: Path, out: Path | None = None) -> Scaffold
 
 
 def write_scaffold(sc: Scaffold, force: bool = False) -> Path:
+    """Write ``sc.text`` to ``sc.path`` (creating folders) and check that it loads as a config.
+
+    Parameters
+    ----------
+    sc : Scaffold
+        From :func:`scaffold`.
+    force : bool
+        Overwrite an existing file.
+
+    Returns
+    -------
+    Path
+        ``sc.path``.
+
+    Raises
+    ------
+    ConfigError
+        When the file exists and ``force`` is False, or the written config does not load (the
+        file is then left in place).
+    """
     if sc.path.exists() and not force:
         raise ConfigError(f"{sc.path}: this config exists already; use --force to overwrite it or --out to choose another file.")
     sc.path.parent.mkdir(parents=True, exist_ok=True)

@@ -22,12 +22,24 @@ LANGS = ("nl", "en")
 
 
 def format_int(value: float, lang: str = "nl") -> str:
-    """A whole number with a thousands separator: 6.908 (``nl``: tables, maps, documents) or 6,908 (``en``)."""
+    """A whole number with a thousands separator, for tables, maps and documents.
+
+    Parameters
+    ----------
+    value : float
+        The number; it is rounded to the nearest whole number.
+    lang : str
+        ``"nl"`` (``6.908``) or ``"en"`` (``6,908``).
+
+    Returns
+    -------
+    str
+    """
     text = f"{int(round(float(value))):,}"
     return text.replace(",", ".") if lang == "nl" else text
 
 
-def format_num(value: float | None, decimals: int = 0, lang: str = "nl") -> str:
+def format_num(value: float | None, decimals: int = 0, lang: str = "nl", grouping: bool = True) -> str:
     """A number with the language's thousands and decimal separators.
 
     Parameters
@@ -38,6 +50,9 @@ def format_num(value: float | None, decimals: int = 0, lang: str = "nl") -> str:
         Digits after the decimal mark.
     lang : str
         ``"nl"`` (53.725 / 9,5) or ``"en"`` (53,725 / 9.5).
+    grouping : bool
+        Whether to write a thousands separator; without it only the decimal mark follows
+        the language (``1234,50`` / ``1234.50``, as in the score table of compare pages).
 
     Returns
     -------
@@ -45,34 +60,153 @@ def format_num(value: float | None, decimals: int = 0, lang: str = "nl") -> str:
     """
     if value is None:
         return "–"
-    text = f"{float(value):,.{decimals}f}"
+    text = f"{float(value):{',' if grouping else ''}.{decimals}f}"
     if lang == "nl":
         text = text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
     return text
 
 
-def format_pct(fraction: float | None, decimals: int = 1, lang: str = "nl", signed: bool = False) -> str:
+def format_pct(fraction: float | None, decimals: int = 1, lang: str = "nl", signed: bool = False,
+               grouping: bool = True) -> str:
     """A fraction as a percentage: 0.416 -> ``'41,6 %'`` (nl) or ``'41.6 %'`` (en).
 
-    With ``signed`` a positive value gets a plus sign (``'+6,1 %'``); None gives an en dash.
+    Parameters
+    ----------
+    fraction : float or None
+        The fraction (1.0 is 100 %); None gives an en dash.
+    decimals : int
+        Digits after the decimal mark.
+    lang : str
+        ``"nl"`` or ``"en"``.
+    signed : bool
+        Give a positive value a plus sign (``'+6,1 %'``).
+    grouping : bool
+        Whether percentages of 1000 and more get a thousands separator (see :func:`format_num`).
+
+    Returns
+    -------
+    str
     """
     if fraction is None:
         return "–"
-    text = format_num(100 * float(fraction), decimals, lang)
+    text = format_num(100 * float(fraction), decimals, lang, grouping)
     if signed and float(fraction) > 0:
         text = "+" + text
     return f"{text} %"
 
 
 def escape(value: Any) -> str:
-    """``str(value)`` with HTML's special characters escaped (``<``, ``>``, ``&``, quotes)."""
+    """HTML-escape a value for a page.
+
+    Parameters
+    ----------
+    value : Any
+        Anything; it is turned into text with ``str``.
+
+    Returns
+    -------
+    str
+        The text with ``<``, ``>``, ``&`` and both quotes escaped.
+    """
     return html.escape(str(value))
 
 
 def slug(text: str) -> str:
-    """File-system friendly lower-case name: 'De Ronde Venen' -> 'de-ronde-venen'."""
+    """A file-system friendly lower-case name: 'De Ronde Venen' -> 'de-ronde-venen'.
+
+    Parameters
+    ----------
+    text : str
+        Any name; accents are dropped, every run of other characters becomes one ``-``.
+
+    Returns
+    -------
+    str
+        The slug, or ``"plan"`` when nothing is left.
+    """
     text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "plan"
+
+
+# ---------------------------------------------------------------- scores side by side (report.compare)
+
+SCORE_WORDS: dict[str, dict[str, str]] = {
+    "k": {"nl": "Aantal gebieden", "en": "areas", "unit": ""},
+    "valid": {"nl": "Voldoet aan alle harde regels", "en": "meets every hard rule", "unit": ""},
+    "n_violations": {"nl": "Aantal overtredingen", "en": "violations", "unit": ""},
+    "objective": {"nl": "Doelfunctie (gewogen, lager is beter)", "en": "objective (weighted, lower is better)",
+                  "unit": "punten"},
+    "balance": {"nl": "Term balans", "en": "balance term", "unit": "punten"},
+    "catchment": {"nl": "Term praktijkpopulaties", "en": "catchment term", "unit": "punten"},
+    "identity": {"nl": "Term identiteit (extra stukken)", "en": "identity term", "unit": "punten"},
+    "compactness": {"nl": "Term compactheid", "en": "compactness term", "unit": "punten"},
+    "max_population_deviation": {"nl": "Grootste afwijking van doelgrootte", "en": "max deviation from target",
+                                 "unit": "fractie"},
+    "min_population": {"nl": "Kleinste gebied", "en": "smallest area (inhabitants)", "unit": "inwoners"},
+    "max_population": {"nl": "Grootste gebied", "en": "largest area (inhabitants)", "unit": "inwoners"},
+    "patients_in_own_area": {"nl": "Patiënten in eigen gebied", "en": "patients in own area", "unit": "fractie"},
+    "identity_splits": {"nl": "Gesplitste identiteitsgroepen (extra stukken)", "en": "identity splits", "unit": ""},
+    "cut_boundary_km": {"nl": "Grenslengte tussen gebieden", "en": "cut boundary (km)", "unit": "km"},
+    "cut_edges": {"nl": "Doorgesneden buurtgrenzen", "en": "cut buurt boundaries", "unit": ""},
+}
+"""Per score key: its label in Dutch (``nl``: compare.html, compare.csv) and English (``en``: the terminal),
+and its unit (``unit``, Dutch, the ``unit`` column of compare.csv)."""
+
+VALUE_WORDS: dict[str, dict[str, str]] = {
+    "nl": {"yes": "ja", "no": "nee", "none": "n.v.t."},
+    "en": {"yes": "yes", "no": "no", "none": "n/a"},
+}
+"""Words for values that are not numbers: true, false and missing (not applicable)."""
+
+
+def score_label(key: str, lang: str = "nl") -> str:
+    """The label of one score row.
+
+    Parameters
+    ----------
+    key : str
+        A key of :data:`SCORE_WORDS` (``objective``, ``cut_edges``, ...).
+    lang : str
+        ``"nl"`` (``'Aantal gebieden'``) or ``"en"`` (``'areas'``).
+
+    Returns
+    -------
+    str
+    """
+    return SCORE_WORDS[key]["nl" if lang == "nl" else "en"]
+
+
+def score_unit(key: str) -> str:
+    """The unit of one score row (Dutch, as in compare.csv): ``punten``, ``fractie``, ``inwoners``, ``km`` or ``''``.
+
+    Parameters
+    ----------
+    key : str
+        A key of :data:`SCORE_WORDS`.
+
+    Returns
+    -------
+    str
+    """
+    return SCORE_WORDS[key]["unit"]
+
+
+def value_word(value: bool | None, lang: str = "nl") -> str:
+    """A yes/no value, or a missing one, as a word.
+
+    Parameters
+    ----------
+    value : bool or None
+        True, False, or None for "not applicable".
+    lang : str
+        ``"nl"`` (ja / nee / n.v.t.) or ``"en"`` (yes / no / n/a).
+
+    Returns
+    -------
+    str
+    """
+    words = VALUE_WORDS["nl" if lang == "nl" else "en"]
+    return words["none"] if value is None else words["yes"] if value else words["no"]
 
 
 # ---------------------------------------------------------------- solver status
@@ -96,6 +230,10 @@ def status_text(status: str, gap: float | None, lang: str = "en") -> str:
         The relative gap, used when ``status`` is ``gap``.
     lang : str
         ``"en"`` (CLI, metrics.json) or ``"nl"`` (documents, workbench).
+
+    Returns
+    -------
+    str
     """
     if status == "gap":
         return f"gap {100 * (gap or 0):.1f} %"
@@ -114,9 +252,20 @@ CATCHMENT_METHOD = {
 
 
 def catchment_method(kind: str, lang: str = "nl", network: str | None = None) -> str:
-    """How the patients per practice per buurt were obtained: ``kind`` is ``huff`` or ``given``.
+    """How the patients per practice per buurt were obtained, as a phrase.
 
-    With a road ``network`` (``drive`` or ``walk``) the estimate says it used OSM road distances.
+    Parameters
+    ----------
+    kind : str
+        ``huff`` (estimated with a gravity model) or ``given`` (given by the practices).
+    lang : str
+        ``"nl"`` or ``"en"``.
+    network : str or None
+        The OSM road network (``drive`` or ``walk``) when the estimate used road distances.
+
+    Returns
+    -------
+    str
     """
     words = CATCHMENT_METHOD["nl" if lang == "nl" else "en"]
     text = words[kind]

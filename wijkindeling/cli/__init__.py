@@ -7,6 +7,8 @@ files) print one sentence and exit with code 2, in one place: :func:`.common.exi
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from ..interrupts import interrupt_guard
@@ -17,7 +19,8 @@ from .common import user_errors
 class SafeGroup(click.Group):
     """Every command: user errors as one line + exit 2, Ctrl-C/SIGTERM as one line + exit 130."""
 
-    def invoke(self, ctx: click.Context):
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the command of ``ctx`` under the interrupt guard and the user-error handler; return its result."""
         with interrupt_guard(), user_errors():
             return super().invoke(ctx)
 

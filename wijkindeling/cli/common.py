@@ -6,8 +6,9 @@ from __future__ import annotations
 import functools
 import sys
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import ParamSpec, TypeVar
 
 import click
 import numpy as np
@@ -25,12 +26,29 @@ from ..text import format_int as fmt_int
 
 console = Console()
 
+P = ParamSpec("P")
+R = TypeVar("R")
 
-def show_warnings(func):
-    """Show the warnings a command raised (about the user's files) as ``Warning: ...`` lines after it succeeds."""
+
+def show_warnings(func: Callable[P, R]) -> Callable[P, R]:
+    """Show the warnings a command raised (about the user's files) as ``Warning: ...`` lines after it succeeds.
+
+    Shown (on stderr) are the warnings attributed to a file whose path contains ``wijkindeling``
+    and those whose text starts with ``/`` (a path) or ``reprojected``; the others are dropped.
+
+    Parameters
+    ----------
+    func : callable
+        A command's function.
+
+    Returns
+    -------
+    callable
+        ``func`` wrapped; it records every warning while ``func`` runs.
+    """
 
     @functools.wraps(func)
-    def wrapper(*args, **kwargs):
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             result = func(*args, **kwargs)
@@ -43,7 +61,24 @@ def show_warnings(func):
 
 
 def load(config: str, areas: int | None = None, time_limit: float | None = None, seed: int | None = None) -> Config:
-    """The config at ``config`` with the command line's overrides (number of areas, time limit, seed)."""
+    """The config at ``config`` with the command line's overrides; an override that is None leaves the config's value.
+
+    Parameters
+    ----------
+    config : str
+        Path of the config file.
+    areas : int, optional
+        Number of areas (``areas.count``).
+    time_limit : float, optional
+        Solver time limit in seconds (``solver.time_limit``).
+    seed : int, optional
+        Random seed (``solver.seed``).
+
+    Returns
+    -------
+    Config
+        The loaded config, overrides applied.
+    """
     cfg = load_config(config)
     if areas is not None:
         cfg.areas.count = areas
@@ -55,7 +90,19 @@ def load(config: str, areas: int | None = None, time_limit: float | None = None,
 
 
 def print_summary(problem: Problem, labels: np.ndarray, status: str = "", seconds: float | None = None) -> None:
-    """The per-area table and the scores on the terminal."""
+    """Print the per-area table and the scores on the terminal.
+
+    Parameters
+    ----------
+    problem : Problem
+        The problem the plan divides.
+    labels : numpy.ndarray
+        Area index per buurt, in the order of ``problem.codes``.
+    status : str
+        The solver's status text; empty for no status line.
+    seconds : float, optional
+        The solve time, shown after the status.
+    """
     table = Table(title=f"{problem.provenance.gemeente or ''}: {problem.k} areas, {fmt_int(problem.lo)}–{fmt_int(problem.hi)} inhabitants each")
     for col in ("area", "inhabitants", "deviation", "buurten", "practices", "patients in own area"):
         table.add_column(col, justify="right" if col != "area" else "left")
@@ -90,7 +137,18 @@ PACKAGES = {
 
 
 def missing_package_message(module: str) -> str:
-    """One sentence for a package that is not installed: which one and how to get it."""
+    """One sentence for a package that is not installed: which one and how to get it.
+
+    Parameters
+    ----------
+    module : str
+        The module that failed to import (``ImportError.name``).
+
+    Returns
+    -------
+    str
+        The pip package to install (from :data:`PACKAGES`, else the top-level module name) and an alternative when there is one.
+    """
     top = module.split(".")[0]
     pip, alternative = PACKAGES.get(top, (top, ""))
     return (f"the Python package '{pip}' is not installed (module {module}); run `.venv/bin/pip install {pip}` "
@@ -103,6 +161,16 @@ def exit_code(err: BaseException) -> int | None:
     ConfigError (and its DataError/GraphError kin), a missing solver, a file the system refuses and a
     missing optional package each print ``Error: <one sentence>`` and give exit code 2; Ctrl-C or
     SIGTERM prints one line and gives 130.
+
+    Parameters
+    ----------
+    err : BaseException
+        What a command raised.
+
+    Returns
+    -------
+    int or None
+        The exit code, after printing the message; None when ``err`` is not a user error (a bug).
     """
     if isinstance(err, KeyboardInterrupt):
         handled()

@@ -14,7 +14,7 @@ from rich.table import Table
 
 from ..build import build_problem
 from ..errors import ConfigError
-from ..report.compare import compare, compare_dir, format_value, load_plan, write_comparison
+from ..report.compare import Comparison, compare, compare_dir, format_value, load_plan, write_comparison
 from ..report.outputs import atomic_dir, scenario_dir, write_run
 from ..report.plans import problem_for_plan, read_plan
 from .common import console, fmt_int, load, print_summary, show_warnings
@@ -51,8 +51,8 @@ def compare_cmd(config: str, plans: tuple[str, ...], names: tuple[str, ...], lay
     click.echo(f"Written to {target}")
 
 
-def print_comparison(comp) -> None:
-    """The score table (winner per row) and the moved buurten on the terminal."""
+def print_comparison(comp: Comparison) -> None:
+    """Print the score table (winner per row), the hard-rule violations and the moved buurten on the terminal."""
     table = Table(title="Scores side by side (every number from metrics.py)")
     table.add_column("score")
     for n in comp.names:

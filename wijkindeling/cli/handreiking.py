@@ -2,24 +2,40 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 import click
 
-from ..report.handreiking import parse_formats, region_members, write_blueprint, write_region
+from ..report.handreiking import Written, parse_formats, region_members, write_blueprint, write_region
+from ..report.handreiking.analysis import MunicipalityResult
 from ..scaffold import scaffold, write_scaffold
 from .common import console, fmt_int, load, show_warnings
 
 FORMAT_HELP = "Comma-separated formats to write: html,pdf,docx (default: all three)."
 
+F = TypeVar("F", bound=Callable[..., Any])
 
-def _print_written(written) -> None:
+
+def _print_written(written: Written) -> None:
     for fmt, path in written.files.items():
         click.echo(f"  {fmt:4s} {path}")
 
 
-def document_options(region: bool):
-    """The options ``blueprint`` and ``region`` share: language, formats, time limits, variants, output, force."""
+def document_options(region: bool) -> Callable[[F], F]:
+    """The options ``blueprint`` and ``region`` share: language, formats, time limits, variants, output, force.
+
+    Parameters
+    ----------
+    region : bool
+        Word the help texts for ``region`` (many documents) instead of ``blueprint`` (one).
+
+    Returns
+    -------
+    callable
+        A decorator that adds the options to a command function (``--help`` lists them in this order).
+    """
     what = "documents" if region else "document"
     options = [
         click.option("--lang", type=click.Choice(["nl", "en"]), default=None,
@@ -37,7 +53,7 @@ def document_options(region: bool):
                      help="Overwrite existing handreiking folders." if region else "Overwrite an existing handreiking folder."),
     ]
 
-    def apply(func):
+    def apply(func: F) -> F:
         for option in reversed(options):
             func = option(func)
         return func
@@ -77,7 +93,7 @@ def region_cmd(region_config: str, lang: str | None, formats: str, time_limit: f
     _, members, _ = region_members(Path(region_config))  # a broken config is reported alone, before anything else
     click.echo(f"{len(members)} municipality configs extend {region_config}: {', '.join(m.name for m in members)}")
 
-    def progress(result, seconds: float) -> None:
+    def progress(result: MunicipalityResult, seconds: float) -> None:
         p = result.problem
         console.print(f"  {p.provenance.gemeente}: {p.n} buurten, {fmt_int(p.total)} inhabitants, {p.k} area{'' if p.k == 1 else 's'}, "
                       f"{result.solution.status_text()} ({seconds:.1f} s)")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 from rich.console import Console
@@ -14,7 +15,7 @@ from ..build import build_problem
 from ..errors import ConfigError
 from ..model.metrics import score
 from ..model.problem import Problem
-from ..optimise import alternatives, solve
+from ..optimise import Solution, alternatives, solve
 from ..optimise import sweep as run_sweep
 from ..optimise.progress import RichProgress
 from ..report.outputs import ALTERNATIVES_DIR, check_target, metrics_record, scenario_dir, stopped_by, write_run
@@ -62,15 +63,15 @@ def propose(config: str, areas: int | None, scenario: str | None, time_limit: fl
     check_target(target, force)  # also tidies what killed runs left behind
     click.echo(f"Optimising {problem.n} buurten into {problem.k} areas (time limit {cfg.solver.time_limit:g} s; "
                "Ctrl-C stops without writing)...", err=True)
-    solver_args = dict(time_limit=cfg.solver.time_limit, backend=cfg.solver.backend, seed=cfg.solver.seed,
-                       gap=cfg.solver.mip_gap, threads=cfg.solver.threads)
+    solver_args: dict[str, Any] = dict(time_limit=cfg.solver.time_limit, backend=cfg.solver.backend,
+                                       seed=cfg.solver.seed, gap=cfg.solver.mip_gap, threads=cfg.solver.threads)
     with RichProgress() as progress:
         if n_alternatives > 1:
             plans = alternatives(problem, n_alternatives, progress=progress, **solver_args)
         else:
             plans = [solve(problem, progress=progress, **solver_args)]
     sol = plans[0]
-    if not sol.found:
+    if sol.labels is None:
         if sol.status == "no_solution" and not sol.message:
             click.echo(f"No plan: the solver found none within its time limit of {cfg.solver.time_limit:g} s; "
                        "raise solver.time_limit (or use --time-limit); nothing was written.", err=True)
@@ -80,7 +81,7 @@ def propose(config: str, areas: int | None, scenario: str | None, time_limit: fl
     settings = {"backend": cfg.solver.backend, "time_limit": cfg.solver.time_limit, "mip_gap": cfg.solver.mip_gap,
                 "seed": cfg.solver.seed, "threads": cfg.solver.threads}
     write_run(problem, sol.labels, target, sol, scenario, force, solver_settings=settings,
-              alternatives=[plan.labels for plan in plans[1:]])
+              alternatives=[plan.labels for plan in plans[1:] if plan.labels is not None])  # every plan of alternatives() has labels
     print_summary(problem, sol.labels, sol.status_text(), sol.seconds)
     if n_alternatives > 1:
         print_alternatives(problem, plans, target)
@@ -95,13 +96,24 @@ def _wide() -> Console:
     return console if console.is_terminal else Console(width=160)
 
 
-def print_alternatives(problem: Problem, plans: list, target: Path) -> None:
-    """Table of the alternative plans' scores (plans 2..N were written to ``target/alternatives/`` by write_run)."""
+def print_alternatives(problem: Problem, plans: list[Solution], target: Path) -> None:
+    """Print a table of the plans' scores, each against plan 1 (plans 2..N were written to ``target/alternatives/``).
+
+    Parameters
+    ----------
+    problem : Problem
+        The problem the plans divide.
+    plans : list of Solution
+        The plans of ``propose --alternatives``, best first; every one has labels.
+    target : pathlib.Path
+        The scenario folder they were written to.
+    """
     table = Table(title=f"{len(plans)} different plans (best first)")
     for col in ("plan", "objective", "status", "max dev", "bal", "catch", "ident", "compact", "moved"):
         table.add_column(col, justify="left" if col in ("plan", "status") else "right", no_wrap=True)
     folder = target / ALTERNATIVES_DIR
     for i, plan in enumerate(plans, start=1):
+        assert plan.labels is not None and plans[0].labels is not None
         s = score(problem, plan.labels)
         moved = int((plan.labels != plans[0].labels).sum())
         table.add_row(str(i), f"{s.objective:.3f}", plan.status_text(), f"{100 * s.max_population_deviation:.1f} %",
@@ -112,9 +124,24 @@ def print_alternatives(problem: Problem, plans: list, target: Path) -> None:
 
 
 def parse_range(text: str, n: int | None = None) -> list[int]:
-    """'4-8' or '4,6,8' or '5' -> sorted list of K, each from 1 to ``n`` (the number of buurten, when given).
+    """The area counts of ``sweep --areas``: '4-8' or '4,6,8' or '5' -> sorted list of K without repeats.
 
-    Anything else is a one-sentence ConfigError naming --areas and the valid range.
+    Parameters
+    ----------
+    text : str
+        Comma-separated counts and ranges ``a-b`` (both ends included).
+    n : int, optional
+        The number of buurten, the largest valid K; None for no upper limit.
+
+    Returns
+    -------
+    list of int
+        The counts, sorted, each from 1 to ``n``.
+
+    Raises
+    ------
+    ConfigError
+        One sentence naming --areas and the valid range, for anything else.
     """
     valid = f"give area counts from 1 to {n} (the number of buurten), like 4-8" if n else "give area counts of at least 1, like 4-8"
     try:
@@ -167,7 +194,7 @@ def sweep(config: str, areas: str, tolerance: float | None, time_limit: float | 
         sol = rows[0].solution
         other = problem.with_k(k, tolerance)
         size = f"{fmt_int(other.lo)}–{fmt_int(other.hi)}"
-        if sol.found:
+        if sol.labels is not None:
             s = score(other, sol.labels)
             table.add_row(str(k), size, sol.status_text(), f"{s.objective:.3f}", f"{100 * s.max_population_deviation:.1f} %",
                           f"{s.balance:.2f}", f"{s.catchment:.2f}", str(s.identity), f"{s.compactness:.2f}", f"{sol.seconds:.1f}")

@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Any
 
 import geopandas as gpd
 import networkx as nx
 import numpy as np
 import shapely
+from shapely.geometry.base import BaseGeometry
 from shapely.ops import linemerge
 
 MAX_ANGLE_DEG = 35.0  # a boundary piece runs along a barrier when their directions differ at most this much
@@ -26,7 +28,12 @@ SEGMENT_M = 10.0  # boundaries are checked in pieces of at most this length
 LINE_COLUMNS = ["kind", "name", "osm_id", "source", "geometry"]
 PAIR_SOURCE = "barriers.pairs"  # the ``source`` of the map lines drawn for buurt pairs
 
-Edge = tuple[str, str]
+Edge = tuple[str, str]  # an adjacency edge as a pair of buurtcodes
+
+
+def _edge(a: str, b: str) -> Edge:
+    """The pair ``(a, b)`` sorted, as ``tuple(sorted((a, b)))`` but typed as an :data:`Edge`."""
+    return (a, b) if a <= b else (b, a)
 
 
 @dataclass(frozen=True)
@@ -46,8 +53,20 @@ class BarrierEdges:
     penalised: frozenset[Edge] = frozenset()
 
 
-def shared_boundary(a, b):
-    """The line two polygons share, or None when they only touch in points."""
+def shared_boundary(a: BaseGeometry, b: BaseGeometry) -> BaseGeometry | None:
+    """The line two polygons share, or None when they only touch in points.
+
+    Parameters
+    ----------
+    a, b : shapely geometry
+        Two (multi)polygons in the same projected CRS.
+
+    Returns
+    -------
+    shapely geometry or None
+        The common part of their boundaries as a (Multi)LineString, pieces merged where they
+        meet; None when that has no length (they touch in points or not at all).
+    """
     shared = a.boundary.intersection(b.boundary)
     lines = [g for g in getattr(shared, "geoms", [shared]) if g.geom_type in ("LineString", "MultiLineString")]
     if not lines:
@@ -56,7 +75,7 @@ def shared_boundary(a, b):
     return merged if merged.length > 0 else None
 
 
-def _segments(lines) -> tuple[np.ndarray, np.ndarray]:
+def _segments(lines: Any) -> tuple[np.ndarray, np.ndarray]:
     """Start and end points (n, 2) of every straight segment of ``lines``."""
     starts, ends = [], []
     for line in shapely.get_parts(lines):
@@ -70,8 +89,27 @@ def _segments(lines) -> tuple[np.ndarray, np.ndarray]:
     return np.vstack(starts), np.vstack(ends)
 
 
-def along_share(boundary, tree: shapely.STRtree, directions: np.ndarray, tolerance: float) -> float:
-    """Share of ``boundary``'s length lying within ``tolerance`` of a barrier segment running the same way."""
+def along_share(boundary: BaseGeometry, tree: shapely.STRtree, directions: np.ndarray, tolerance: float) -> float:
+    """Share of ``boundary``'s length lying within ``tolerance`` of a barrier segment running the same way.
+
+    Parameters
+    ----------
+    boundary : shapely geometry
+        A shared boundary (lines), checked in pieces of at most ``SEGMENT_M`` metres.
+    tree : shapely.STRtree
+        The barrier lines as straight two-point segments.
+    directions : numpy.ndarray
+        Unit direction vector (n, 2) of every segment in ``tree``, in the tree's order.
+    tolerance : float
+        Metres a boundary piece's midpoint may lie from its nearest barrier segment.
+
+    Returns
+    -------
+    float
+        0..1: the length of the pieces whose midpoint lies within ``tolerance`` of the nearest
+        barrier segment and whose direction differs at most ``MAX_ANGLE_DEG`` from that segment's
+        (either way round), divided by the boundary's length; 0.0 when it has no segments.
+    """
     start, end = _segments(shapely.segmentize(boundary, SEGMENT_M))
     if not len(start):
         return 0.0
@@ -87,8 +125,27 @@ def along_share(boundary, tree: shapely.STRtree, directions: np.ndarray, toleran
     return float(length[along].sum() / length.sum())
 
 
-def barrier_edges(buurten: gpd.GeoDataFrame, graph: nx.Graph, lines: gpd.GeoDataFrame, share: float, tolerance: float) -> list[tuple[str, str]]:
-    """Adjacency edges whose shared boundary runs mostly (>= share) along the barrier lines."""
+def barrier_edges(buurten: gpd.GeoDataFrame, graph: nx.Graph, lines: gpd.GeoDataFrame, share: float, tolerance: float) -> list[Edge]:
+    """Adjacency edges whose shared boundary runs mostly (>= share) along the barrier lines.
+
+    Parameters
+    ----------
+    buurten : geopandas.GeoDataFrame
+        Buurten in standard form (``buurtcode``, polygons in RD New).
+    graph : networkx.Graph
+        Adjacency graph of buurtcodes; edges with ``synthetic=True`` are skipped.
+    lines : geopandas.GeoDataFrame
+        Barrier lines in the same CRS (polygons count by their boundary).
+    share : float
+        Fraction 0..1 of the shared boundary that must run along a barrier (``barriers.share``).
+    tolerance : float
+        Metres the boundary may lie from a barrier line (``barriers.tolerance_m``).
+
+    Returns
+    -------
+    list of (str, str)
+        The barrier edges as sorted buurtcode pairs, in sorted edge order (empty without line segments).
+    """
     start, end = _segments(lines.geometry.values)
     if not len(start):
         return []
@@ -100,7 +157,7 @@ def barrier_edges(buurten: gpd.GeoDataFrame, graph: nx.Graph, lines: gpd.GeoData
     directions = vec / norm[:, None]
     geom = dict(zip(buurten["buurtcode"], buurten.geometry))
     zone = shapely.union_all(lines.geometry.values).buffer(tolerance)
-    found = []
+    found: list[Edge] = []
     for a, b, data in sorted(graph.edges(data=True)):
         if data.get("synthetic"):
             continue
@@ -108,12 +165,29 @@ def barrier_edges(buurten: gpd.GeoDataFrame, graph: nx.Graph, lines: gpd.GeoData
         if shared is None or not shared.intersects(zone):
             continue
         if along_share(shared, tree, directions, tolerance) >= share:
-            found.append(tuple(sorted((a, b))))
+            found.append(_edge(a, b))
     return found
 
 
-def pair_lines(pairs: list[list[str]], buurten: gpd.GeoDataFrame, crs) -> gpd.GeoDataFrame | None:
-    """The shared boundary of every buurt pair in ``pairs`` as lines for the map (None without pairs)."""
+def pair_lines(pairs: list[list[str]], buurten: gpd.GeoDataFrame, crs: Any) -> gpd.GeoDataFrame | None:
+    """The shared boundary of every buurt pair in ``pairs`` as lines for the map (None without pairs).
+
+    Parameters
+    ----------
+    pairs : list of [str, str]
+        Buurtcode pairs (``barriers.pairs``); pairs with an unknown code or without a shared
+        boundary line are left out.
+    buurten : geopandas.GeoDataFrame
+        Buurten in standard form.
+    crs : str or pyproj.CRS
+        The CRS of the result (that of ``buurten``).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame or None
+        Columns ``kind`` ("buurtpaar"), ``name`` ("code | code"), ``osm_id`` (""), ``source``
+        (``PAIR_SOURCE``) and ``geometry``; None when ``pairs`` is empty.
+    """
     if not pairs:
         return None
     geom = dict(zip(buurten["buurtcode"], buurten.geometry))
@@ -146,16 +220,16 @@ def barrier_result(graph: nx.Graph, mode: str, pairs: list[list[str]], line_edge
         Removed edges in the order pairs first, then lines (as the provenance lists them); in
         ``penalise`` mode nothing is removed.
     """
-    present = [tuple(p) for p in pairs if graph.has_edge(*p)]
+    present: list[Edge] = [(p[0], p[1]) for p in pairs if graph.has_edge(*p)]
     if mode == "penalise":
-        return BarrierEdges([], frozenset({tuple(sorted(p)) for p in present} | set(line_edges)))
+        return BarrierEdges([], frozenset({_edge(*p) for p in present} | set(line_edges)))
     removed: list[Edge] = [(a, b) for a, b in present]
     removed += [e for e in line_edges if graph.has_edge(*e) and e not in {tuple(sorted(p)) for p in removed}]
     return BarrierEdges(removed, frozenset())
 
 
 def without_edges(graph: nx.Graph, edges: list[Edge]) -> nx.Graph:
-    """A copy of ``graph`` without ``edges``."""
+    """A copy of ``graph`` without ``edges`` (edges it does not have are ignored); ``graph`` is not changed."""
     out = graph.copy()
     out.remove_edges_from(edges)
     return out

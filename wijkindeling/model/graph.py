@@ -18,7 +18,20 @@ MIN_SHARED_M = 1.0
 
 
 def adjacency_graph(buurten: gpd.GeoDataFrame) -> nx.Graph:
-    """Graph of buurtcodes; edge attribute ``length`` = shared boundary in metres."""
+    """Graph of buurtcodes; edge attribute ``length`` = shared boundary in metres.
+
+    Parameters
+    ----------
+    buurten : geopandas.GeoDataFrame
+        Buurten in standard form (``buurtcode``, ``buurtnaam``, ``population``, polygons in RD New).
+
+    Returns
+    -------
+    networkx.Graph
+        One node per buurtcode (attributes ``population``, ``name``); an edge where two buurten
+        share at least ``MIN_SHARED_M`` metres of boundary (attributes ``length`` in metres and
+        ``synthetic=False``). Islands are not linked yet (:func:`connect_islands`).
+    """
     graph = nx.Graph()
     for row in buurten.itertuples():
         graph.add_node(row.buurtcode, population=int(row.population), name=row.buurtnaam)
@@ -38,7 +51,32 @@ def connect_islands(graph: nx.Graph, buurten: gpd.GeoDataFrame, mode: str, where
                     avoid: frozenset[frozenset[str]] = frozenset()) -> list[tuple[str, str]]:
     """Link every component to its nearest other component (mode 'connect_nearest') or raise (mode 'error').
 
-    Returns the synthetic edges added.
+    Changes ``graph`` in place. While it has more than one component, the smallest (fewest
+    buurten, then lowest buurtcode) is linked to the nearest buurt outside it by an edge with
+    ``length=0.0`` and ``synthetic=True`` (so it costs nothing in the compactness term).
+
+    Parameters
+    ----------
+    graph : networkx.Graph
+        Adjacency graph of buurtcodes (node attribute ``name``), as from :func:`adjacency_graph`.
+    buurten : geopandas.GeoDataFrame
+        Buurten in standard form; the distance between polygons decides the nearest buurt.
+    mode : str
+        ``"connect_nearest"`` or ``"error"`` (config ``data.islands``).
+    where : str
+        The config file named in the error message.
+    avoid : frozenset of frozenset
+        Buurtcode pairs (edges a barrier removed) used only when no other pair can link the part.
+
+    Returns
+    -------
+    list of (str, str)
+        The synthetic edges added, in the order they were added (empty when already connected).
+
+    Raises
+    ------
+    GraphError
+        In mode ``"error"`` when the graph has more than one component.
     """
     added: list[tuple[str, str]] = []
     geom = dict(zip(buurten["buurtcode"], buurten.geometry))

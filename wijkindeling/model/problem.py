@@ -115,7 +115,50 @@ def default_area_names(k: int) -> list[str]:
 
 @dataclass
 class Problem:
-    """Everything the optimiser and the metrics need, with integer-indexed units."""
+    """Everything the optimiser and the metrics need, with integer-indexed units.
+
+    Units are ``0..n-1``; arrays indexed by unit are aligned with ``codes``. ``patients`` and
+    ``practice_home`` are both set or both None; ``catchments`` is set with them except in a
+    problem contracted by :mod:`wijkindeling.optimise.contract`.
+
+    Attributes
+    ----------
+    codes, names : list of str
+        Buurtcode and buurt name of every unit.
+    population : numpy.ndarray
+        Inhabitants per unit (int).
+    graph : networkx.Graph
+        Adjacency of units (nodes ``0..n-1``; edge attributes ``length``, ``cost``, ``synthetic``).
+    edges : numpy.ndarray
+        (m, 2) unit indices ``i < j``; ``edge_length`` (metres of shared boundary) and
+        ``edge_cost`` (length times the barrier penalty) are aligned with it.
+    groups, group_members : list
+        Identity groups and their member unit indices, aligned.
+    k : int
+        Number of areas.
+    lo, hi : float
+        Inhabitants an area must have at least / may have at most (from ``sizes``).
+    weights : Weights
+        Weights of the objective terms.
+    area_names : list of str
+        Name of every area (length k).
+    sizes : SizeRule
+        The rule ``lo`` and ``hi`` come from.
+    locks, keep_together, keep_apart
+        Hard rules: unit -> area index, groups of units in one area, pairs of units in different areas.
+    patients : numpy.ndarray or None
+        Patients per practice (rows) per unit (columns).
+    practice_home : numpy.ndarray or None
+        Home unit of every practice (row of ``patients``).
+    catchments : Catchments or None
+        The catchments ``patients`` came from (practice ids, names, method).
+    buurten, practices, barrier_lines : geopandas.GeoDataFrame or None
+        The geometry, for maps and documents.
+    provenance : Provenance
+        Where the problem came from.
+    edge_cost_total : float or None
+        The compactness term's denominator when it is not the sum of ``edge_cost``.
+    """
 
     codes: list[str]
     names: list[str]
@@ -148,10 +191,12 @@ class Problem:
 
     @property
     def n(self) -> int:
+        """Number of units (buurten, or blocks of a contracted problem)."""
         return len(self.codes)
 
     @property
     def total(self) -> int:
+        """All inhabitants."""
         return int(self.population.sum())
 
     @property
@@ -161,9 +206,11 @@ class Problem:
 
     @property
     def target(self) -> float:
+        """``T = total / k``: the inhabitants of an area of exactly average size."""
         return self.total / self.k
 
     def index(self, code: str) -> int:
+        """The unit index of buurtcode ``code`` (a ValueError when it is not a unit)."""
         return self.codes.index(code)
 
     def with_k(self, k: int, tolerance: float | None = None) -> Problem:

@@ -19,10 +19,17 @@ K=1 is answered at once (the single area is either valid, so optimal, or the pro
 The returned :class:`Solution`'s ``objective`` is always ``metrics.objective`` of its plan, and
 ``status`` is ``optimal`` only when HiGHS proved it (``gap`` with a bound, ``heuristic`` without).
 
-Modules, by role: ``strategy.py`` (the strategy above: ``solve``, ``alternatives``, ``sweep``), ``diagnosis.py`` (why no plan exists),
-``districts.py`` (the district cost model and the helpers every method shares), ``exact.py``,
-``colgen.py`` with ``pool.py``, ``flow_mip.py``, ``heuristic.py``, ``contract.py``, ``highs.py``
-(every HiGHS run), ``progress.py`` (the terminal's progress line).
+Modules, by role (each layer imports only the layers below it; the contract is in ``pyproject.toml``):
+
+* the strategy: ``strategy.py`` (the strategy above: ``solve``, ``alternatives``, ``sweep``, ``diagnose``
+  and the :class:`Solution` they return);
+* built on the methods: ``diagnosis.py`` (why no plan exists, and verified relaxations) and ``colgen.py``
+  (column generation above 62 units, with its restricted master as an integer program);
+* the methods: ``exact.py`` (enumerated districts and the set-partitioning model), ``pool.py`` (districts
+  from spanning-tree cuts for column generation), ``flow_mip.py`` (the flow MIP via PuLP), ``heuristic.py``
+  (tree bisection and local search), ``contract.py`` (blocks every valid plan keeps whole);
+* shared by all: ``districts.py`` (the district cost model, rule checks, trees and union-find),
+  ``highs.py`` (every HiGHS run) and ``progress.py`` (the terminal's progress line).
 """
 
 from .strategy import Progress, Solution, SweepRow, alternatives, diagnose, solve, sweep

@@ -3,7 +3,7 @@
 The restricted master LP (RMP) holds districts found so far (from heuristic plans and from
 pricing); the pricing problem is a MIP over one district ``x`` (connected by a single-commodity
 flow from a root, population in ``[lo, hi]``, the hard rules) minimising the reduced cost
-``cost(x) - pi·x - mu``. ``cost`` is the per-district cost of :func:`columns.district_costs`
+``cost(x) - pi·x - mu``. ``cost`` is the per-district cost of :func:`.districts.district_costs`
 (balance ``|P - T|``, catchment pairs, groups touched, half the boundary cost), linearised:
 
 * balance: ``b >= P - T``, ``b >= T - P``;
@@ -21,12 +21,19 @@ more inhabitants than the maximum must touch at least ``r_g = ceil(P_g / hi)`` a
 so ``sum over districts touching g of lambda >= r_g`` is valid (the plain LP only knows ``P_g / hi``).
 Their duals ``sigma_g >= 0`` lower the cost of ``y_g`` in the pricing MIP (where ``y_g <= sum x_u``
 keeps ``y_g`` = "touches g" exact) and add ``sum r_g sigma_g`` to the Lagrangian bound.
+
+Cheap pricing comes first at every iteration: the district pool of ``pool.py``, districts grown from
+seed units (:func:`grow_columns`) and local search on the master's support (:func:`improve_columns`);
+the pricing MIP (:class:`Pricer`) runs when those stop adding districts. :func:`master_ip` solves the
+restricted master over the generated districts as an integer program for a plan.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -37,9 +44,14 @@ from .districts import district_costs, district_parts, group_matrix
 from .exact import Columns, solve_columns
 from .pool import recom_pool
 
+if TYPE_CHECKING:
+    import highspy
+
 
 @dataclass
 class CGResult:
+    """What :func:`column_generation` found: the bound, and the generated districts for :func:`master_ip`."""
+
     bound: float | None  # best valid lower bound on every plan's objective
     lp_value: float | None  # last restricted-master LP value (an upper bound on the LP optimum)
     converged: bool  # pricing proved the LP optimal (bound == LP optimum)
@@ -54,11 +66,19 @@ class CGResult:
 def _max_units(problem: Problem) -> int:
     """Most units a district within the population maximum can hold."""
     pops = np.sort(problem.population.astype(float))
-    return int(max(1, np.searchsorted(np.cumsum(pops), problem.hi, side="right")))
+    return max(1, int(np.searchsorted(np.cumsum(pops), problem.hi, side="right")))
 
 
 def group_cuts(problem: Problem) -> tuple[np.ndarray, np.ndarray]:
-    """(indices of identity groups too large for one area, fewest areas each must touch: ceil(P_g / hi))."""
+    """The rounded-capacity cuts: identity groups too large for one area, and the fewest areas each must touch.
+
+    Returns
+    -------
+    groups : numpy.ndarray
+        Indices (int) of the identity groups whose population ``P_g`` is above the maximum.
+    need : numpy.ndarray
+        ``ceil(P_g / hi)`` (float) for each: every valid plan has at least that many areas touching the group.
+    """
     pop = problem.population.astype(float)
     idx, need = [], []
     for g, members in enumerate(problem.group_members):
@@ -71,7 +91,11 @@ def group_cuts(problem: Problem) -> tuple[np.ndarray, np.ndarray]:
 
 def reduced_costs(member: np.ndarray, cost: np.ndarray, pi: np.ndarray, mu: float, sigma: np.ndarray,
                   touch: np.ndarray) -> np.ndarray:
-    """cost(S) - pi(S) - mu - sigma(cut groups S touches) of every district (rows of ``member``)."""
+    """cost(S) - pi(S) - mu - sigma(cut groups S touches) of every district (rows of ``member``).
+
+    ``cost`` are the districts' costs, ``pi`` the unit duals, ``mu`` the K row's dual, ``sigma`` the cut
+    duals and ``touch`` the cut groups' membership (:func:`.districts.group_matrix`).
+    """
     rc = cost - member.astype(float) @ pi - mu
     if len(sigma):
         rc -= (member.astype(float) @ touch.T.astype(float) > 0) @ sigma
@@ -79,12 +103,20 @@ def reduced_costs(member: np.ndarray, cost: np.ndarray, pi: np.ndarray, mu: floa
 
 
 class Pricer:
-    """The pricing MIP, built once; only the costs of the unit variables change per call."""
+    """The pricing MIP, built once; only the costs of the unit variables change per call.
+
+    One district ``x``: connected (single-commodity flow from its lowest unit), within the population
+    bounds and the hard rules; see the module docstring for the cost's linearisation.
+    """
 
     def __init__(self, problem: Problem, threads: int = 1, seed: int = 1,
-                 cuts: tuple[np.ndarray, np.ndarray] | None = None):
-        """``cuts``: the :func:`group_cuts` whose duals ``price`` takes, in the master's row order."""
-        import highspy
+                 cuts: tuple[np.ndarray, np.ndarray] | None = None) -> None:
+        """Build the MIP for ``problem`` (HiGHS with ``threads`` and ``seed``).
+
+        ``cuts``: the :func:`group_cuts` whose duals ``price`` takes, in the master's row order (default:
+        computed here).
+        """
+        import highspy  # lazy: see highs.py
 
         self.problem = problem
         p = problem
@@ -98,9 +130,12 @@ class Pricer:
         h.setOptionValue("random_seed", int(seed))
         inf = highspy.kHighsInf
         M = _max_units(p)
-        cols_lo, cols_hi, cost, integ = [], [], [], []
+        cols_lo: list[float] = []
+        cols_hi: list[float] = []
+        cost: list[float] = []
+        integ: list[int] = []
 
-        def add(k: int, lo: float, hi: float, c) -> int:
+        def add(k: int, lo: float, hi: float, c: object) -> int:
             start = len(cost)
             cols_lo.extend([lo] * k)
             cols_hi.extend([hi] * k)
@@ -191,14 +226,33 @@ class Pricer:
         self.found: list[np.ndarray] = []
         h.cbMipImprovingSolution.subscribe(self._collect)
 
-    def _collect(self, event) -> None:
+    def _collect(self, event: highspy.HighsCallbackEvent) -> None:
         x = np.asarray(event.data_out.mip_solution)[self.ix:self.ix + self.n]
         self.found.append(x > 0.5)
 
     def price(self, pi: np.ndarray, time_limit: float, gap: float = 0.0,
               sigma: np.ndarray | None = None) -> tuple[float | None, list[np.ndarray]]:
-        """(lower bound on min_S cost(S) - pi(S) - sigma(cut groups S touches), districts found);
-        the bound is None without a proof. ``sigma`` holds the duals of :func:`group_cuts`."""
+        """Solve the pricing MIP at unit duals ``pi`` (and cut duals ``sigma``, default zero).
+
+        Parameters
+        ----------
+        pi : numpy.ndarray
+            (n,) unit duals.
+        time_limit : float
+            Seconds for HiGHS (at least 0.05).
+        gap : float
+            Relative MIP gap (at least 1e-6).
+        sigma : numpy.ndarray, optional
+            The duals of :func:`group_cuts`.
+
+        Returns
+        -------
+        bound : float or None
+            A lower bound on ``min_S cost(S) - pi(S) - sigma(cut groups S touches)`` (without ``mu``);
+            ``inf`` when no district exists, None without a proof.
+        found : list of numpy.ndarray
+            (n,) bool: every improving district HiGHS found on the way.
+        """
         h = self.h
         idx = np.arange(self.ix, self.ix + self.n, dtype=np.int32)
         h.changeColsCost(self.n, idx, (self.base - pi).astype(float))
@@ -224,9 +278,9 @@ class Master:
     ``[c_u - d, c_u + d]`` (the same for the K row), so the duals move steadily (BoxStep).
     Rows after the K row are the rounded-capacity cuts of :func:`group_cuts` (``>= r_g``)."""
 
-    def __init__(self, problem: Problem, cuts: tuple[np.ndarray, np.ndarray] | None = None):
+    def __init__(self, problem: Problem, cuts: tuple[np.ndarray, np.ndarray] | None = None) -> None:
         """``cuts``: the :func:`group_cuts` rows (groups, fewest areas), shared with the :class:`Pricer`."""
-        import highspy
+        import highspy  # lazy: see highs.py
 
         n, K = problem.n, problem.k
         self.n = n
@@ -257,11 +311,12 @@ class Master:
         self.h.changeColsCost(self.n_art, np.arange(self.n_art, dtype=np.int32), cost)
 
     def artificial(self) -> float:
+        """The sum of the artificial columns in the last LP solution (0 when the dual box does not bind)."""
         return float(np.asarray(self.h.getSolution().col_value)[:self.n_art].sum())
 
     def add(self, member: np.ndarray, cost: np.ndarray) -> int:
         """Add the new districts among ``member`` (with their costs); returns how many were new."""
-        import highspy
+        import highspy  # lazy: see highs.py
 
         added = 0
         for m, c in zip(member, cost):
@@ -279,8 +334,12 @@ class Master:
         return added
 
     def solve(self) -> tuple[float, np.ndarray, float, np.ndarray, np.ndarray] | None:
-        """(value, unit duals pi, K dual mu, cut duals sigma >= 0, column values); None unless HiGHS solved it."""
-        import highspy
+        """(value, unit duals pi, K dual mu, cut duals sigma >= 0, column values); None unless HiGHS solved it.
+
+        ``value`` leaves out the plan constant; the column values are those of the districts, in the order of
+        ``self.member``.
+        """
+        import highspy  # lazy: see highs.py
 
         h = self.h
         highs.run(h)
@@ -294,12 +353,18 @@ class Master:
 
 
 def plan_members(problem: Problem, labels: np.ndarray) -> np.ndarray:
+    """(K, n) bool: the districts of plan ``labels``, one row per area."""
     return np.stack([labels == k for k in range(problem.k)])
 
 
 def grow_columns(problem: Problem, pi: np.ndarray, seeds: np.ndarray, rng: np.random.Generator,
                  tries: int = 20) -> np.ndarray:
-    """Cheap pricing: districts grown from random seed units by adding the neighbour of highest dual."""
+    """Cheap pricing: districts grown from random seed units by adding the neighbour of highest dual.
+
+    Each of ``tries`` districts starts at a unit drawn from ``seeds`` and adds the fitting neighbour of
+    highest ``pi`` per inhabitant (plus a small random term) until it reaches the minimum; returns the
+    (m, n) bool districts that end within the bounds.
+    """
     n = problem.n
     nbrs: list[list[int]] = [[] for _ in range(n)]
     for i, j in problem.edges:
@@ -343,11 +408,11 @@ def _connected(nbrs: list[list[int]], units: np.ndarray) -> bool:
     return len(seen) == len(inside)
 
 
-def improve_columns(problem: Problem, nbrs: list[list[int]], starts: np.ndarray, reduced,
-                    steps: int = 40) -> np.ndarray:
+def improve_columns(problem: Problem, nbrs: list[list[int]], starts: np.ndarray,
+                    reduced: Callable[[np.ndarray, np.ndarray], np.ndarray], steps: int = 40) -> np.ndarray:
     """Local-search pricing: add or remove one unit (staying connected and within bounds) while the
     reduced cost falls; returns every visited district with negative reduced cost. ``reduced(member, cost)``
-    gives the reduced costs at the current duals."""
+    gives the reduced costs at the current duals; ``starts`` and the result are (m, n) bool."""
     pop = problem.population.astype(float)
     out = []
     for S in starts:
@@ -390,7 +455,7 @@ def improve_columns(problem: Problem, nbrs: list[list[int]], starts: np.ndarray,
 
 
 def column_generation(problem: Problem, plans: list[np.ndarray], deadline: float, threads: int = 1,
-                      seed: int = 1, progress=None, target_gap: float = 0.0,
+                      seed: int = 1, progress: Callable[[float, float], None] | None = None, target_gap: float = 0.0,
                       incumbent: float | None = None, width: float = 0.15, price_limit: float = 10.0,
                       cheap_min: int = 1, cheap_every: int = 4, pool_share: float = 0.05,
                       pool_batch: int = 200, stall_factor: float = 2.0) -> CGResult:
@@ -399,11 +464,49 @@ def column_generation(problem: Problem, plans: list[np.ndarray], deadline: float
     A pool of districts from tree cuts around the plans (``pool.py``, ``pool_share`` of the time) is priced
     at every iteration; its ``pool_batch`` most negative reduced-cost districts enter the master. An exact
     pricing call that neither adds a district nor proves the bound leaves the duals as they were, so the next
-    call gets ``stall_factor`` times its time (instead of repeating the same search)."""
+    call gets ``stall_factor`` times its time (instead of repeating the same search).
+
+    Parameters
+    ----------
+    problem : Problem
+        The problem (any size).
+    plans : list of numpy.ndarray
+        Label arrays of valid plans: their districts seed the master and the pool walks from them.
+    deadline : float
+        A ``time.perf_counter()`` value at which column generation stops.
+    threads, seed : int
+        For the pricing MIP (``seed`` also seeds the pool and the grown districts).
+    progress : callable, optional
+        Called with (restricted master value, best bound) after every exact pricing.
+    target_gap : float
+        Stop when the bound is within this relative gap of ``incumbent``.
+    incumbent : float, optional
+        The best known plan's objective.
+    width : float
+        Half-width of the first dual box as a share of the seed plan's cost (the K row's; each unit's is
+        that divided by n).
+    price_limit : float
+        Seconds per exact pricing call (until it stalls).
+    cheap_min, cheap_every : int
+        Skip the exact pricing while cheap pricing adds at least ``cheap_min`` districts, except at
+        every ``cheap_every``-th iteration.
+    pool_share : float
+        Share of the time spent on the pool of ``pool.py``.
+    pool_batch : int
+        Pool districts offered per iteration.
+    stall_factor : float
+        Growth of the exact pricing's time limit while it stalls.
+
+    Returns
+    -------
+    CGResult
+        The best Lagrangian bound (None when there is none), whether the LP converged, and every
+        generated district with its cost.
+    """
     t0 = time.perf_counter()
     rng = np.random.default_rng(seed)
-    seed_m = [plan_members(problem, labels) for labels in plans]
-    seed_m = np.concatenate(seed_m) if seed_m else np.zeros((0, problem.n), dtype=bool)
+    seed_parts = [plan_members(problem, labels) for labels in plans]
+    seed_m = np.concatenate(seed_parts) if seed_parts else np.zeros((0, problem.n), dtype=bool)
     _, seed_c, const = district_costs(problem, seed_m)
     cuts = group_cuts(problem)  # one list: the master's cut rows and the pricing's dual order must agree
     master = Master(problem, cuts)
@@ -439,10 +542,11 @@ def column_generation(problem: Problem, plans: list[np.ndarray], deadline: float
         value, pi, mu, sigma, x = solved
         art = master.artificial()  # read now: adding columns below invalidates the master's solution
 
-        def reduced(member, cost, pi=pi, mu=mu, sigma=sigma):
+        def reduced(member: np.ndarray, cost: np.ndarray, pi: np.ndarray = pi, mu: float = mu,
+                    sigma: np.ndarray = sigma) -> np.ndarray:
             return reduced_costs(member, cost, pi, mu, sigma, master.touch)
 
-        def offer(member, tol):
+        def offer(member: np.ndarray, tol: float) -> int:
             """Add the districts of reduced cost below ``-tol`` to the master; returns how many were new."""
             _, c, _ = district_costs(problem, member)
             rc = reduced(member, c)
@@ -494,7 +598,28 @@ def column_generation(problem: Problem, plans: list[np.ndarray], deadline: float
 
 def master_ip(problem: Problem, cg: CGResult, time_limit: float, threads: int = 1, seed: int = 1,
               start: np.ndarray | None = None) -> tuple[np.ndarray | None, float | None]:
-    """Best plan over the generated districts (restricted master as an integer program)."""
+    """Best plan over the generated districts (restricted master as an integer program).
+
+    Parameters
+    ----------
+    problem : Problem
+        The problem ``cg`` was generated for.
+    cg : CGResult
+        :func:`column_generation`'s districts and costs.
+    time_limit : float
+        Seconds for HiGHS.
+    threads, seed : int
+        Passed on to :func:`.exact.solve_columns` (which solves with one thread).
+    start : numpy.ndarray, optional
+        Not used.
+
+    Returns
+    -------
+    labels : numpy.ndarray or None
+        The best plan found, None when HiGHS found none.
+    objective : float or None
+        Its objective as HiGHS computed it.
+    """
     masks = np.arange(len(cg.member), dtype=np.int64)  # ids only: with members given no bit masks are needed
     cols = Columns(masks, cg.member, cg.member.astype(float) @ problem.population, cg.cost, cg.constant, 0.0)
     res = solve_columns(problem, cols, time_limit=time_limit, threads=threads, seed=seed)

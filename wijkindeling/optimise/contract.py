@@ -9,7 +9,7 @@ connected in one exactly when it is in the other), so an optimum or a bound of t
 for every original plan that keeps the blocks whole.
 
 ``solve`` contracts two kinds of blocks that every valid plan keeps whole (:func:`reduce`; the second only where
-the result fits the exact enumeration, see ``optimise.contracted_core``):
+the result fits the exact enumeration, see :func:`.strategy.contracted_core`):
 
 * connected keep-together groups (a rule of the config);
 * parts that hang on one buurt (:func:`hanging_parts`). If removing buurt ``v`` cuts off a part ``C``, every
@@ -20,6 +20,7 @@ the result fits the exact enumeration, see ``optimise.contracted_core``):
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import replace
 
 import networkx as nx
@@ -82,7 +83,7 @@ def reduce(problem: Problem, hanging: bool = True) -> tuple[Problem, np.ndarray]
     return None if small.n == problem.n else (small, of)
 
 
-def contract(problem: Problem, parts: list) -> tuple[Problem, np.ndarray]:
+def contract(problem: Problem, parts: Iterable[Iterable[int]]) -> tuple[Problem, np.ndarray]:
     """(contracted problem, block of every original unit); ``parts`` are lists of unit indices.
 
     Keep-together groups that do not become one block stay rules of the contracted problem. Raises
@@ -141,5 +142,5 @@ def contract(problem: Problem, parts: list) -> tuple[Problem, np.ndarray]:
 
 
 def expand(labels: np.ndarray, of_unit: np.ndarray) -> np.ndarray:
-    """Labels of the original units from labels of the blocks."""
+    """Labels of the original units from labels of the blocks (``of_unit``: the block of every original unit)."""
     return np.asarray(labels)[of_unit]

@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 import networkx as nx
 import numpy as np
@@ -34,6 +35,7 @@ class Buurten:
     more: int = 0
 
     def text(self, lang: str = "en") -> str:
+        """``name (inhabitants), ...`` in ``lang`` (``en`` or ``nl``), plus "and N more" when there are more."""
         names = ", ".join(f"{name} ({format_int(pop, lang)})" for name, pop in self.shown)
         return names + (_table(lang)["more"].format(more=self.more) if self.more > 0 else "")
 
@@ -112,14 +114,14 @@ def _render(value: object, lang: str) -> str:
         return ", ".join(value)
     if hasattr(value, "status_text"):  # a Solution
         return value.status_text(lang)
-    return format_int(value, lang)
+    return format_int(cast(float, value), lang)  # a number (int, float or numpy scalar)
 
 
 def _table(lang: str) -> dict[str, str]:
     return DIAGNOSIS_NL if lang == "nl" else DIAGNOSIS_EN
 
 
-def _names(problem: Problem, units, limit: int = 3) -> Buurten:
+def _names(problem: Problem, units: Iterable[int], limit: int = 3) -> Buurten:
     """The largest ``limit`` of ``units`` with their inhabitants, and how many more."""
     units = sorted(units, key=lambda u: -problem.population[u])
     shown = tuple((problem.names[u], float(problem.population[u])) for u in units[:limit])
@@ -133,6 +135,7 @@ def _fits_some(pop: float, lo: float, hi: float, extra: float = 0.0) -> bool:
 
 
 def count_causes(problem: Problem) -> list[Phrase]:
+    """Causes in the numbers alone: fewer buurten than areas, or K areas that cannot hold the population."""
     k, lo, hi, total = problem.k, problem.lo, problem.hi, problem.total
     out = []
     if k > problem.n:
@@ -145,6 +148,7 @@ def count_causes(problem: Problem) -> list[Phrase]:
 
 
 def size_causes(problem: Problem) -> list[Phrase]:
+    """Causes in single pieces: every buurt, and every keep-together group, with more inhabitants than the maximum."""
     out = []
     for u in np.flatnonzero(problem.population > problem.hi + 1e-9):
         out.append(Phrase("buurt_above", {"name": problem.names[u], "pop": problem.population[u], "hi": problem.hi}))
@@ -156,8 +160,17 @@ def size_causes(problem: Problem) -> list[Phrase]:
 
 
 def rule_causes(problem: Problem) -> list[tuple[Phrase, str, object]]:
-    """(phrase, rule kind, rule) for contradicting rules."""
-    out = []
+    """The config's rules that contradict each other or the number of areas.
+
+    Returns
+    -------
+    list of (Phrase, str, object)
+        Per conflict: its phrase, the kind of rule to drop and that rule, as :func:`rule_suggestions` takes
+        them: ``"lock"`` with a unit index; ``"keep_together"`` with the group (tuple of units);
+        ``"keep_apart"`` with the pair ``(a, b)``; ``"keep_apart_in_group"`` with ``(a, b, group)``
+        for a keep-apart pair inside a keep-together group (either rule may go).
+    """
+    out: list[tuple[Phrase, str, object]] = []
     for u, a in problem.locks.items():
         if a >= problem.k:
             out.append((Phrase("lock_no_area", {"name": problem.names[u], "area": a + 1, "k": problem.k}), "lock", u))
@@ -185,7 +198,8 @@ def rule_causes(problem: Problem) -> list[tuple[Phrase, str, object]]:
 
 
 def component_causes(problem: Problem) -> list[Phrase]:
-    out = []
+    """Causes in a disconnected map: a part whose population is no whole number of areas within the bounds."""
+    out: list[Phrase] = []
     comps = list(nx.connected_components(problem.graph))
     if len(comps) < 2:
         return out
@@ -231,7 +245,11 @@ def choke_causes(problem: Problem) -> list[Phrase]:
 
 
 def cause_phrases(problem: Problem) -> list[Phrase]:
-    """Cheap, sufficient reasons why no plan exists, as phrases (empty: none found)."""
+    """Cheap, sufficient reasons why no plan exists, as phrases (empty: none found).
+
+    Each one proves that ``problem`` has no valid plan: counts, sizes, contradicting rules,
+    disconnected parts and choke points, in that order.
+    """
     return (count_causes(problem) + size_causes(problem) + [c for c, _, _ in rule_causes(problem)]
             + component_causes(problem) + choke_causes(problem))
 
@@ -242,6 +260,7 @@ def quick_causes(problem: Problem) -> list[str]:
 
 
 def current_tolerance(problem: Problem) -> float:
+    """The tolerance the problem's bounds amount to: the larger relative distance of ``lo`` and ``hi`` from the target."""
     t = problem.target
     return max(problem.hi / t - 1.0, 1.0 - problem.lo / t)
 
@@ -250,10 +269,13 @@ class Verifier(Protocol):
     """A solve that verifies a relaxation: ``(problem, time_limit, seed) -> solution`` with ``found``, ``status``,
     ``objective`` and ``labels`` (:func:`wijkindeling.optimise.strategy.verify`)."""
 
-    def __call__(self, problem: Problem, time_limit: float, seed: int) -> Any: ...
+    def __call__(self, problem: Problem, time_limit: float, seed: int) -> Any:
+        """Solve ``problem`` within ``time_limit`` seconds with ``seed``."""
+        ...
 
 
-def _feasible(problem: Problem, solver: Verifier, time_limit: float, seed: int, proofs: list | None = None):
+def _feasible(problem: Problem, solver: Verifier, time_limit: float, seed: int,
+              proofs: list[bool] | None = None) -> Any:
     """The verifying solution, or None; ``proofs`` collects whether each failure was proven infeasible."""
     if cause_phrases(problem):
         if proofs is not None:
@@ -270,6 +292,26 @@ def tolerance_suggestion(problem: Problem, solver: Verifier, time_limit: float, 
 
     Feasibility only grows with the tolerance, so we search outward (+1, +2, +4, ... points) and then
     bisect between the last failure and the first success.
+
+    Parameters
+    ----------
+    problem : Problem
+        The problem without a plan.
+    solver : Verifier
+        Verifies each tolerance tried, ``time_limit`` seconds each, with ``seed``.
+    time_limit : float
+        Seconds per verifying solve.
+    seed : int
+        Seed of every verifying solve.
+    max_tol : float
+        The largest tolerance tried (a fraction: 0.5 is 50 %).
+
+    Returns
+    -------
+    Suggestion or None
+        The tolerance and its verified plan (kind ``tolerance``), or None when no tolerance up to
+        ``max_tol`` gave a plan. Its phrase says "from" that tolerance only when every smaller one tried
+        was proven infeasible.
     """
     cur = current_tolerance(problem)
     start = int(math.floor(cur * 100 + 1e-9))
@@ -302,9 +344,13 @@ def tolerance_suggestion(problem: Problem, solver: Verifier, time_limit: float, 
 
 
 def count_suggestions(problem: Problem, solver: Verifier, time_limit: float, seed: int) -> list[Suggestion]:
-    """The nearest numbers of areas (at the current tolerance) for which a plan was found."""
+    """The nearest numbers of areas (at the current tolerance) for which a plan was found.
+
+    Tries K ± 1, then ± 2, then ± 3 (within ``1..n``) and stops at the first distance that gives a plan;
+    returns the verified suggestions (kind ``count``), possibly none.
+    """
     tol = current_tolerance(problem)
-    out = []
+    out: list[Suggestion] = []
     for step in (1, 2, 3):
         for k in (problem.k - step, problem.k + step):
             if k < 1 or k > problem.n or any(s.k == k for s in out):
@@ -319,8 +365,11 @@ def count_suggestions(problem: Problem, solver: Verifier, time_limit: float, see
     return out
 
 
-def _without(problem: Problem, kind: str, rule) -> tuple[Problem, Phrase]:
-    """The problem with one rule dropped, and the phrase for it ("without ...")."""
+def _without(problem: Problem, kind: str, rule: Any) -> tuple[Problem, Phrase]:
+    """The problem with one rule dropped, and the phrase for it ("without ...").
+
+    ``rule`` is a unit index (``kind`` ``"lock"``), a group of units (``"keep_together"``) or a pair of units.
+    """
     if kind == "lock":
         return (replace(problem, locks={u: a for u, a in problem.locks.items() if u != rule}),
                 Phrase("without_lock", {"name": problem.names[rule]}))
@@ -333,11 +382,34 @@ def _without(problem: Problem, kind: str, rule) -> tuple[Problem, Phrase]:
 
 def rule_suggestions(problem: Problem, conflicts: list[tuple[Phrase, str, object]], solver: Verifier,
                      time_limit: float, seed: int) -> list[Suggestion]:
-    """Drop each conflicting rule in turn (both rules of a keep-apart pair inside a keep-together group)."""
+    """Drop each conflicting rule in turn (both rules of a keep-apart pair inside a keep-together group).
+
+    Parameters
+    ----------
+    problem : Problem
+        The problem without a plan.
+    conflicts : list of (Phrase, str, object)
+        :func:`rule_causes` of ``problem``.
+    solver : Verifier
+        Verifies each problem with one rule dropped.
+    time_limit : float
+        Seconds per verifying solve.
+    seed : int
+        Seed of every verifying solve.
+
+    Returns
+    -------
+    list of Suggestion
+        One per dropped rule that gave a plan (kind ``rule``), in the order of ``conflicts``.
+    """
     out = []
     for _, kind, rule in conflicts:
-        tries = ([("keep_apart", rule[:2]), ("keep_together", rule[2])] if kind == "keep_apart_in_group"
-                 else [(kind, rule)])
+        tries: list[tuple[str, object]]
+        if kind == "keep_apart_in_group":
+            assert isinstance(rule, tuple)  # (a, b, group), see rule_causes
+            tries = [("keep_apart", rule[:2]), ("keep_together", rule[2])]
+        else:
+            tries = [(kind, rule)]
         for one_kind, one_rule in tries:
             p, phrase = _without(problem, one_kind, one_rule)
             sol = _feasible(p, solver, time_limit, seed)
@@ -363,8 +435,26 @@ def diagnose(problem: Problem, solver: Verifier, proven: bool | None = None, tim
              seed: int = 1) -> Diagnosis:
     """Explain why ``problem`` has no plan and suggest relaxations, each verified by ``solver``.
 
-    ``proven``: the caller's solver already proved infeasibility (True) or only failed to find a plan
-    (False); None runs a solve first.
+    Parameters
+    ----------
+    problem : Problem
+        The problem to explain.
+    solver : Verifier
+        The solve that verifies a relaxation (and, with ``proven=None``, tests ``problem`` itself).
+    proven : bool or None
+        Whether the caller's solver already proved infeasibility (True) or only failed to find a plan
+        (False); None runs a solve first.
+    time_limit : float
+        Seconds for that first solve; every verifying solve gets ``max(5, time_limit / 6)``.
+    seed : int
+        Seed of every solve.
+
+    Returns
+    -------
+    Diagnosis
+        ``feasible`` True (a plan was found after all), False (proven: a cause, or ``proven``) or None
+        (unknown); the causes of :func:`cause_phrases`, and the suggestions: dropping a conflicting rule,
+        and (when no rule conflicts or dropping none helps) another tolerance and other numbers of areas.
     """
     causes = cause_phrases(problem)
     conflicts = rule_causes(problem)
@@ -374,7 +464,7 @@ def diagnose(problem: Problem, solver: Verifier, proven: bool | None = None, tim
         if sol.found:
             return Diagnosis(True, Phrase("plan_exists", {"k": problem.k, "status": sol}))
         proven = sol.status == "infeasible"
-    bounds = {"k": problem.k, "lo": problem.lo, "hi": problem.hi}
+    bounds: dict[str, object] = {"k": problem.k, "lo": problem.lo, "hi": problem.hi}
     verdict = Phrase("none_exists" if causes or proven else "none_found", bounds)
     suggestions = rule_suggestions(problem, conflicts, solver, per_check, seed) if conflicts else []
     if not conflicts or not suggestions:

@@ -1,33 +1,31 @@
-"""Exact set-partitioning model over enumerated districts (columns).
+"""Exact set-partitioning model over enumerated districts (columns), for up to 62 units.
 
-Every objective term of :mod:`wijkindeling.metrics` is additive over districts:
-
-* balance: ``scale * |P_S - T|`` per district;
-* catchment: patients of the practices located in S who live outside S;
-* identity: the number of groups S touches (the plan's term is the sum minus the number of groups);
-* compactness: half of S's boundary cost to units outside S (every cut edge borders two districts).
-
-So the plan's objective is ``sum_S cost(S) - w_identity * n_groups``. We enumerate every connected
-set of units whose population lies within ``[lo, hi]`` (breadth first, as 64-bit masks, numpy-
-vectorised), drop the ones that break a hard rule or cannot be part of a plan better than a known
-one, and solve ``min sum cost * lambda`` s.t. every unit is covered once and ``K`` districts are
-chosen, with HiGHS. When the enumeration is complete the result is exact; the status comes from
-HiGHS's own model status.
+Every objective term of :mod:`wijkindeling.model.metrics` is additive over districts (the district cost
+model of ``districts.py``), so a plan's objective is ``sum_S cost(S) - w_identity * n_groups``. We
+enumerate every connected set of units whose population lies within ``[lo, hi]`` (breadth first, as
+64-bit masks, numpy-vectorised) and drop the ones that break a hard rule (:func:`build_columns`); solve
+the LP relaxation over them by column generation with complete pricing (:func:`lp_bound`); and solve
+``min sum cost * lambda`` s.t. every unit is covered once and ``K`` districts are chosen with HiGHS,
+over the columns whose reduced cost leaves them a chance to beat a known plan (:func:`solve_exact`).
+When the enumeration is complete the result is exact; the status comes from HiGHS's own model status.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 from ..model.metrics import objective_coefficients
 from ..model.problem import Problem
 from . import highs
 from .districts import MethodResult, district_parts, plan_constant
+from .highs import HighsProgress
 
-MAX_BITS = 62
+MAX_BITS = 62  # most units the enumeration handles: a district is a bit mask in one int64
 
 
 class TooManyColumns(Exception):
@@ -38,14 +36,15 @@ class TooManyColumns(Exception):
 class Columns:
     """Enumerated districts: bit masks, unit membership, population and cost."""
 
-    masks: np.ndarray  # int64 bit masks
+    masks: np.ndarray  # int64 bit masks (or plain ids when ``member`` is given)
     member: np.ndarray | None  # (C, n) bool, only for small column sets (see ``members``)
-    population: np.ndarray
-    cost: np.ndarray
+    population: np.ndarray  # (C,) inhabitants per district
+    cost: np.ndarray  # (C,) every district's share of the objective
     constant: float  # objective = cost of chosen columns + constant
-    seconds: float
+    seconds: float  # time the enumeration took
 
     def members(self, n: int, idx: np.ndarray | None = None) -> np.ndarray:
+        """(C, n) bool membership of the columns (only those at ``idx`` when given), from ``member`` or the masks."""
         if self.member is not None:
             return self.member if idx is None else self.member[idx]
         return membership(self.masks if idx is None else self.masks[idx], n)
@@ -87,10 +86,9 @@ def enumerate_masks(problem: Problem, max_sets: int = 3_000_000, deadline: float
 
     Level by level (set size), each set grows by one neighbour above its lowest unit; duplicates
     are removed with a hash table (pandas.unique). Raises :class:`TooManyColumns` when more than
-    ``max_sets`` sets would be generated or the deadline (``time.perf_counter()`` value) passes.
+    ``max_sets`` sets would be generated, the deadline (``time.perf_counter()`` value) passes or the problem
+    has more than :data:`MAX_BITS` units. Returns an int64 array, bit ``u`` set for unit ``u``.
     """
-    import pandas as pd
-
     n = problem.n
     if n > MAX_BITS:
         raise TooManyColumns(f"{n} units is more than {MAX_BITS}")
@@ -138,7 +136,8 @@ def membership(masks: np.ndarray, n: int) -> np.ndarray:
 class ByteTables:
     """Sums of per-unit (linear) and per-pair (quadratic) values over bit masks, by byte lookup tables."""
 
-    def __init__(self, masks: np.ndarray, n: int):
+    def __init__(self, masks: np.ndarray, n: int) -> None:
+        """Index the bytes of ``masks`` (int64 bit masks over ``n`` units) once; the sums reuse them."""
         self.n = n
         self.nb = (n + 7) // 8
         self.idx = [((masks >> (8 * i)) & 255).astype(np.intp) for i in range(self.nb)]
@@ -152,6 +151,7 @@ class ByteTables:
         return out
 
     def linear(self, values: np.ndarray) -> np.ndarray:
+        """Per mask, the sum of ``values`` (one per unit) over its units."""
         out = np.zeros(len(self.idx[0]))
         for i in range(self.nb):
             out += (self.bitmat @ self._block(values, i))[self.idx[i]]
@@ -176,8 +176,8 @@ class ByteTables:
 
 
 def mask_rule_filter(problem: Problem, masks: np.ndarray) -> np.ndarray:
-    """Columns (bit masks) compatible with locks, keep-together and keep-apart rules."""
-    def bits(units) -> np.int64:
+    """Which bit masks the hard rules allow in some plan: (C,) bool (see :func:`.districts.rule_filter`)."""
+    def bits(units: Iterable[int]) -> np.int64:
         return np.int64(sum(1 << int(u) for u in units))
 
     keep = np.ones(len(masks), dtype=bool)
@@ -202,7 +202,11 @@ def mask_rule_filter(problem: Problem, masks: np.ndarray) -> np.ndarray:
 
 
 def mask_costs(problem: Problem, masks: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
-    """(population, weighted cost) of every bit-mask column and the plan constant (same as district_costs)."""
+    """(population, weighted cost) of every bit-mask column and the plan constant.
+
+    The same numbers as :func:`.districts.district_costs` of the masks' membership, from byte lookup tables
+    instead of a (C, n) matrix.
+    """
     w = problem.weights
     coef = objective_coefficients(problem)
     W, A, tot, G = district_parts(problem)
@@ -219,7 +223,27 @@ def mask_costs(problem: Problem, masks: np.ndarray) -> tuple[np.ndarray, np.ndar
 
 
 def build_columns(problem: Problem, max_sets: int = 3_000_000, deadline: float | None = None) -> Columns:
-    """Enumerate the connected districts within bounds, drop rule-breaking ones, and cost them."""
+    """Enumerate the connected districts within bounds, drop rule-breaking ones, and cost them.
+
+    Parameters
+    ----------
+    problem : Problem
+        At most :data:`MAX_BITS` units.
+    max_sets : int
+        The most connected sets the enumeration may generate.
+    deadline : float, optional
+        A ``time.perf_counter()`` value after which the enumeration gives up.
+
+    Returns
+    -------
+    Columns
+        The districts as bit masks with their populations and costs.
+
+    Raises
+    ------
+    TooManyColumns
+        When the enumeration passes ``max_sets`` or the deadline (see :func:`enumerate_masks`).
+    """
     t0 = time.perf_counter()
     masks = enumerate_masks(problem, max_sets=max_sets, deadline=deadline)
     masks = masks[mask_rule_filter(problem, masks)]
@@ -228,11 +252,12 @@ def build_columns(problem: Problem, max_sets: int = 3_000_000, deadline: float |
 
 
 def labels_from_columns(problem: Problem, member: np.ndarray) -> np.ndarray:
-    """Area labels of chosen districts: locked units decide their area, the rest by lowest unit."""
+    """Area labels (one per unit) of chosen districts (rows of ``member``): locked units decide their area,
+    the others take the free areas in the order of their lowest unit."""
     labels = np.full(problem.n, -1, dtype=int)
-    locked_area = {}
+    locked_area: dict[int, int] = {}
     for col in range(len(member)):
-        areas = {problem.locks[u] for u in np.flatnonzero(member[col]) if u in problem.locks}
+        areas = {problem.locks[u] for u in np.flatnonzero(member[col]).tolist() if u in problem.locks}
         if areas:
             locked_area[col] = areas.pop()
     free = [k for k in range(problem.k) if k not in set(locked_area.values())]
@@ -260,10 +285,35 @@ def start_vector(problem: Problem, cols: Columns, labels: np.ndarray) -> np.ndar
 
 
 def solve_columns(problem: Problem, cols: Columns, time_limit: float = 60.0, threads: int = 1, seed: int = 1,
-                  gap: float = 0.0, start: np.ndarray | None = None, forbid: list[np.ndarray] = (),
-                  progress=None) -> MethodResult:
-    """min sum cost * lambda: every unit covered once, K districts; ``forbid`` excludes earlier plans."""
-    import highspy
+                  gap: float = 0.0, start: np.ndarray | None = None, forbid: Sequence[np.ndarray] = (),
+                  progress: HighsProgress | None = None) -> MethodResult:
+    """min sum cost * lambda: every unit covered once, K districts; ``forbid`` excludes earlier plans.
+
+    Parameters
+    ----------
+    problem : Problem
+        The problem the columns belong to.
+    cols : Columns
+        The districts to choose from.
+    time_limit : float
+        Seconds for HiGHS.
+    threads : int
+        Unused: the model is always solved with one thread (see the comment in the code).
+    seed, gap : int, float
+        HiGHS's random seed and relative MIP gap.
+    start : numpy.ndarray, optional
+        Labels of a known plan, passed as MIP start when its districts are all among ``cols``.
+    forbid : sequence of numpy.ndarray
+        Bit masks of earlier plans (:func:`plan_masks`); the result differs from each in a district.
+    progress : callable, optional
+        HiGHS's (incumbent, bound, seconds) callback.
+
+    Returns
+    -------
+    MethodResult
+        HiGHS's status, the plan's labels (for ``optimal`` and ``feasible``), objective and bound.
+    """
+    import highspy  # lazy: see highs.py
 
     t0 = time.perf_counter()
     n = problem.n
@@ -321,12 +371,14 @@ def solve_columns(problem: Problem, cols: Columns, time_limit: float = 60.0, thr
 
 
 def plan_masks(problem: Problem, labels: np.ndarray) -> np.ndarray:
-    """The bit masks of a plan's districts (for ``forbid``)."""
+    """The bit masks (int64, one per area) of plan ``labels``' districts (for ``forbid`` and ``start_masks``)."""
     return np.array([np.int64(sum(1 << int(u) for u in np.flatnonzero(labels == k))) for k in range(problem.k)])
 
 
 @dataclass
 class LPBound:
+    """The set-partitioning LP's outcome (:func:`lp_bound`): its optimum and reduced costs, or why there are none."""
+
     value: float | None  # LP optimum (a valid lower bound), None if the LP is infeasible
     rc: np.ndarray | None  # reduced cost of every column at the LP optimum
     iterations: int
@@ -334,9 +386,10 @@ class LPBound:
     infeasible: bool = False  # the LP (so the problem) is proven infeasible
 
 
-def _restricted_lp(problem: Problem, cols: Columns, chosen: np.ndarray, costs: np.ndarray, art_cost: float):
+def _restricted_lp(problem: Problem, cols: Columns, chosen: np.ndarray, costs: np.ndarray,
+                   art_cost: float) -> tuple[float, np.ndarray, float, float]:
     """Solve the LP over ``chosen`` columns plus artificial columns; (value, unit duals, K dual, artificial sum)."""
-    import highspy
+    import highspy  # lazy: see highs.py
 
     n, K = problem.n, problem.k
     C = len(chosen)
@@ -377,6 +430,25 @@ def lp_bound(problem: Problem, cols: Columns, start_masks: np.ndarray | None, de
 
     Phase 1 (no start plan) minimises artificial cover; a positive optimum proves the LP, and so
     the problem, infeasible. Phase 2 minimises cost; its optimum is a valid lower bound.
+
+    Parameters
+    ----------
+    problem : Problem
+        The problem the columns belong to.
+    cols : Columns
+        Every enumerated district.
+    start_masks : numpy.ndarray, optional
+        Bit masks of a valid plan (:func:`plan_masks`): its districts start the restricted LP, and phase 1 is skipped.
+    deadline : float
+        A ``time.perf_counter()`` value; past it the result has no value.
+    batch : int
+        Columns added per iteration (the most negative reduced costs).
+
+    Returns
+    -------
+    LPBound
+        The LP optimum plus the plan constant and every column's reduced cost; ``value`` None when the
+        deadline passed or the LP was proven infeasible (``infeasible=True``).
     """
     t0 = time.perf_counter()
     if len(cols.masks) == 0:  # no connected district within the bounds at all
@@ -412,15 +484,39 @@ def lp_bound(problem: Problem, cols: Columns, start_masks: np.ndarray | None, de
 
 def solve_exact(problem: Problem, cols: Columns, lp: LPBound, upper: float | None, start: np.ndarray | None,
                 deadline: float, threads: int = 1, seed: int = 1, gap: float = 0.0,
-                forbid: list[np.ndarray] = (), progress=None) -> MethodResult:
+                forbid: Sequence[np.ndarray] = (), progress: HighsProgress | None = None) -> MethodResult:
     """Integer optimum over the columns whose reduced cost can still improve on ``upper``.
 
     With LP bound ``z`` and reduced costs ``rc >= 0``, a plan of value ``v`` uses only columns with
     ``rc <= v - z``. We solve over ``rc <= delta`` and stop when the optimum found is at most
     ``z + delta`` (then no excluded column can do better); otherwise ``delta`` doubles.
+
+    Parameters
+    ----------
+    problem : Problem
+        The problem the columns belong to.
+    cols : Columns
+        Every enumerated district.
+    lp : LPBound
+        :func:`lp_bound` of ``cols``, with a value.
+    upper : float or None
+        The objective of a known plan (the first ``delta`` is ``upper - z``); None starts from 2 % of ``z``.
+    start : numpy.ndarray or None
+        Labels of a known plan for HiGHS's MIP start.
+    deadline : float
+        A ``time.perf_counter()`` value.
+    threads, seed, gap, forbid, progress
+        As for :func:`solve_columns`.
+
+    Returns
+    -------
+    MethodResult
+        ``optimal`` with a bound of at least ``z`` when proven; ``feasible`` with bound ``z`` when time
+        ran out with a plan; ``infeasible`` when no plan exists over all the columns; else ``no_solution``.
     """
     t0 = time.perf_counter()
     z = lp.value
+    assert z is not None and lp.rc is not None, "solve_exact needs an LP bound with a value"
     delta = (upper - z) if upper is not None else max(1.0, 0.02 * abs(z))
     delta = max(delta, 1e-6) + 1e-6
     best = MethodResult(None, "no_solution", None, z, 0.0)
@@ -433,20 +529,22 @@ def solve_exact(problem: Problem, cols: Columns, lp: LPBound, upper: float | Non
         res = solve_columns(problem, sub, time_limit=left, threads=threads, seed=seed, gap=gap, start=start,
                             forbid=forbid, progress=progress)
         everything = bool(keep.all())
-        if res.status == "optimal" and (res.objective <= z + delta + 1e-9 or everything):
-            sub_bound = res.bound if res.bound is not None else z
-            res.bound = max(z, min(sub_bound, z + delta)) if not everything else max(z, sub_bound)
+        if res.status == "optimal":
+            assert res.objective is not None  # HiGHS proves an optimum only with a solution in hand
+            if res.objective <= z + delta + 1e-9 or everything:
+                sub_bound = res.bound if res.bound is not None else z
+                res.bound = max(z, min(sub_bound, z + delta)) if not everything else max(z, sub_bound)
+                best = res
+                break
+            if best.objective is None or res.objective < best.objective:
+                best = MethodResult(res.labels, "feasible", res.objective, z, res.seconds, n_columns=res.n_columns)
+        elif res.status == "infeasible" and everything:
             best = res
             break
-        if res.status == "infeasible" and everything:
-            best = res
-            break
-        if res.status == "feasible":  # time ran out inside the integer phase
+        elif res.status == "feasible":  # time ran out inside the integer phase
             res.bound = z
             best = res
             break
-        if res.status == "optimal" and (best.objective is None or res.objective < best.objective):
-            best = MethodResult(res.labels, "feasible", res.objective, z, res.seconds, n_columns=res.n_columns)
         delta *= 2
     best.seconds = time.perf_counter() - t0
     return best

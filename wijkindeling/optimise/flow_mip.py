@@ -1,4 +1,8 @@
-"""Exact model: assignment + single-commodity flow contiguity per area, solved with PuLP.
+"""Exact flow MIP for small instances: assignment + single-commodity flow contiguity per area, via PuLP.
+
+``solve`` falls back on it when the set-partitioning model (``exact.py``) does not apply or gives no answer
+and ``n * n * K`` is small enough (``strategy.FLOW_MIP_SIZE``), warm-started from the heuristic's plan; it
+gives a plan, a dual bound and a gap.
 
 Variables (``b`` buurt/unit, ``k`` area):
 
@@ -6,8 +10,8 @@ Variables (``b`` buurt/unit, ``k`` area):
 * ``f[u,v,k] >= 0``: flow on arc u→v inside area k (the root sends one unit to every member);
 * ``d[k] >= |P_k - T|``, ``s[b,h] >= [b, h apart]``, ``y[g,k] >= [g touches k]``, ``z[e] >= [e cut]``.
 
-The objective uses :func:`wijkindeling.metrics.objective_coefficients`, so the MIP value
-equals :func:`wijkindeling.metrics.objective` of the plan it returns.
+The objective uses :func:`wijkindeling.model.metrics.objective_coefficients`, so the MIP value
+equals :func:`wijkindeling.model.metrics.objective` of the plan it returns.
 
 Symmetry: the root of an area is its lowest-numbered unit, and areas without a lock are
 ordered by their roots. HiGHS is the default backend; CBC (COIN_CMD with the cbcbox binary)
@@ -18,6 +22,7 @@ is the alternative. The status is read from the solver itself, never from PuLP's
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import numpy as np
 import pulp
@@ -27,6 +32,7 @@ from ..model.metrics import objective_coefficients
 from ..model.problem import Problem
 from . import highs
 from .districts import MethodResult, canonical_labels
+from .highs import HighsProgress
 
 OPTIMAL_GAP = 1e-6
 
@@ -34,22 +40,25 @@ OPTIMAL_GAP = 1e-6
 class _WarmHiGHS(pulp.HiGHS):
     """PuLP's HiGHS API with a MIP start (PuLP's class has none)."""
 
-    def __init__(self, start: dict[str, float] | None = None, progress=None, **kwargs):
+    def __init__(self, start: dict[str, float] | None = None, progress: HighsProgress | None = None,
+                 **kwargs: Any) -> None:
+        """``start``: variable name -> value of a known plan; ``kwargs`` go to :class:`pulp.HiGHS`."""
         super().__init__(**kwargs)
         self.start = start or {}
         self.progress = progress  # called with (primal bound, dual bound, seconds) while HiGHS runs
 
-    def callSolver(self, lp):  # noqa: N802 (PuLP's name)
+    def callSolver(self, lp: pulp.LpProblem) -> None:  # noqa: N802 (PuLP's name)
+        """Run HiGHS on PuLP's model through :func:`.highs.run`, with the MIP start and progress callback."""
         if self.progress is not None:
             report = self.progress
 
-            def _cb(event):
+            def _cb(event: Any) -> None:
                 out = event.data_out
                 report(float(out.mip_primal_bound), float(out.mip_dual_bound), float(out.running_time))
 
             lp.solverModel.cbMipInterrupt.subscribe(_cb)
         if self.start:
-            import highspy
+            import highspy  # lazy: see highs.py
 
             sol = highspy.HighsSolution()
             sol.col_value = [float(self.start.get(v.name, 0.0)) for v in lp.variables()]
@@ -59,11 +68,21 @@ class _WarmHiGHS(pulp.HiGHS):
 
 
 def _arcs(problem: Problem) -> list[tuple[int, int]]:
+    """Both directions of every edge."""
     return [(int(i), int(j)) for i, j in problem.edges] + [(int(j), int(i)) for i, j in problem.edges]
 
 
 def build_model(problem: Problem) -> tuple[pulp.LpProblem, dict]:
-    """The PuLP model of ``problem`` and its variables."""
+    """The PuLP model of ``problem`` and its variables.
+
+    Returns
+    -------
+    model : pulp.LpProblem
+        The minimisation model (see the module docstring).
+    variables : dict
+        The variables by family: ``"x"``, ``"r"``, ``"f"``, ``"d"``, ``"s"``, ``"y"``, ``"z"``, each a dict
+        keyed by index tuples as in the module docstring.
+    """
     n, K = problem.n, problem.k
     units, areas = range(n), range(K)
     pop = problem.population.astype(float)
@@ -129,6 +148,7 @@ def build_model(problem: Problem) -> tuple[pulp.LpProblem, dict]:
 
 
 def _rules(problem: Problem, m: pulp.LpProblem, x: dict) -> None:
+    """Add the hard rules: locks, keep-together and keep-apart."""
     for b, k in problem.locks.items():
         m += x[b, k] == 1, f"lock_{b}"
     for gi, group in enumerate(problem.keep_together):
@@ -161,12 +181,17 @@ def start_values(problem: Problem, labels: np.ndarray, variables: dict) -> dict[
     return start
 
 
-def _solver(backend: str, time_limit: float, gap: float, threads: int, seed: int, start: dict | None, progress=None):
+def _solver(backend: str, time_limit: float, gap: float, threads: int, seed: int, start: dict | None,
+            progress: HighsProgress | None = None) -> Any:
+    """PuLP's solver object for ``backend`` (``highs`` with MIP start and progress, or ``cbc``).
+
+    Raises :class:`SolverMissingError` for an unknown backend or when cbcbox is not installed.
+    """
     if backend == "highs":
         return _WarmHiGHS(start=start, progress=progress, msg=False, timeLimit=time_limit, gapRel=max(gap, OPTIMAL_GAP), threads=threads, random_seed=seed)
     if backend == "cbc":
         try:
-            import cbcbox
+            import cbcbox  # optional package, only for this backend
         except ImportError:
             raise SolverMissingError("CBC is not installed; run `pip install cbcbox` or set solver.backend: highs.") from None
         return pulp.COIN_CMD(path=cbcbox.cbc_bin_path(), msg=False, timeLimit=time_limit, gapRel=max(gap, OPTIMAL_GAP), threads=threads, options=[f"randomSeed {seed}"])
@@ -174,8 +199,38 @@ def _solver(backend: str, time_limit: float, gap: float, threads: int, seed: int
 
 
 def solve_mip(problem: Problem, time_limit: float = 60.0, backend: str = "highs", gap: float = 0.0,
-              threads: int = 2, seed: int = 1, start: np.ndarray | None = None, progress=None) -> MethodResult:
-    """Solve the exact model; honest status from the solver (see module docstring)."""
+              threads: int = 2, seed: int = 1, start: np.ndarray | None = None,
+              progress: HighsProgress | None = None) -> MethodResult:
+    """Solve the exact model; honest status from the solver (see module docstring).
+
+    Parameters
+    ----------
+    problem : Problem
+        The problem; the model has about ``n * n * K`` variables.
+    time_limit : float
+        Seconds, building the model included (the solver gets at least 0.5).
+    backend : str
+        ``highs`` or ``cbc``.
+    gap : float
+        Relative MIP gap (at least 1e-6).
+    threads, seed : int
+        Passed to the solver.
+    start : numpy.ndarray, optional
+        Labels of a known plan, passed as MIP start.
+    progress : callable, optional
+        HiGHS's (incumbent, bound, seconds) callback; HiGHS only.
+
+    Returns
+    -------
+    MethodResult
+        Status from the solver itself (``feasible`` becomes ``optimal`` within a gap of 1e-6), the plan for
+        ``optimal`` and ``feasible``, PuLP's objective value, the dual bound (CBC: none unless optimal) and the gap.
+
+    Raises
+    ------
+    SolverMissingError
+        For an unknown backend, a missing cbcbox, or a solver that fails to run.
+    """
     t0 = time.perf_counter()
     model, var = build_model(problem)
     warm = start_values(problem, start, var) if start is not None else None
@@ -212,7 +267,7 @@ def _solver_objective(model: pulp.LpProblem, backend: str, fallback: float) -> f
 def _read_status(model: pulp.LpProblem, backend: str) -> tuple[str, float | None]:
     """(status, dual bound) from the solver's own report."""
     if backend == "highs" and getattr(model, "solverModel", None) is not None:
-        import highspy
+        import highspy  # lazy: see highs.py
 
         h = model.solverModel
         ms = h.getModelStatus()

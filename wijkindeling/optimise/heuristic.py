@@ -5,8 +5,9 @@
   side holds a population that fits a whole number of areas (ReCom-style), recursively.
 * Improvement: single-block moves between neighbouring areas that keep both areas contiguous and
   within bounds, and merge-split of two neighbouring areas (best of many random tree cuts).
-* Scores come from :mod:`wijkindeling.metrics` through :class:`AreaCost` (a district's share of the
-  objective, see ``columns.py``); the plan's objective is always re-checked with ``metrics.objective``.
+* Scores come from :mod:`wijkindeling.model.metrics` through :class:`~.districts.AreaCost` (a district's
+  share of the objective, see ``districts.py``); the plan's objective is always re-checked with
+  ``metrics.objective``.
 
 Deterministic for a given seed (the number of restarts is fixed; the time limit only stops early).
 """
@@ -14,6 +15,7 @@ Deterministic for a given seed (the number of restarts is fixed; the time limit 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import networkx as nx
@@ -28,14 +30,15 @@ from .districts import AreaCost, block_of_unit, canonical_labels, random_tree, r
 class Blocks:
     """Keep-together groups contracted: block id per unit, members and population per block, block graph."""
 
-    of_unit: np.ndarray
-    members: list[np.ndarray]
-    pop: np.ndarray
-    graph: nx.Graph
+    of_unit: np.ndarray  # (n,) block of every unit
+    members: list[np.ndarray]  # units of every block
+    pop: np.ndarray  # (B,) inhabitants of every block
+    graph: nx.Graph  # nodes are blocks; an edge where two blocks' units are adjacent
     lock: dict[int, int] = field(default_factory=dict)  # block -> area
 
 
 def make_blocks(problem: Problem) -> Blocks:
+    """The :class:`Blocks` of ``problem``: every keep-together group one block, every other unit a block of its own."""
     of_unit = block_of_unit(problem.n, problem.keep_together)
     B = int(of_unit.max()) + 1 if problem.n else 0
     members = [np.flatnonzero(of_unit == b) for b in range(B)]
@@ -57,7 +60,12 @@ def _fits(pop: float, k: int, lo: float, hi: float) -> bool:
 
 def _bisect(blocks: Blocks, nodes: list[int], k: int, lo: float, hi: float, rng: np.random.Generator,
             tries: int, deadline: float = float("inf")) -> tuple[list[int], list[int], int] | None:
-    """Cut a random spanning tree of ``nodes`` into two sides fitting k1 and k - k1 areas."""
+    """Cut a random spanning tree of ``nodes`` into two sides fitting k1 and k - k1 areas.
+
+    Returns ``(side, rest, k1)``: the blocks of the cut-off subtree (sorted), the other blocks (in the order
+    of ``nodes``) and the number of areas for ``side``; None when ``tries`` trees gave no such cut, the blocks
+    are disconnected or the deadline passed.
+    """
     total = blocks.pop[nodes].sum()
     for _ in range(tries):
         if time.perf_counter() > deadline:
@@ -84,7 +92,30 @@ def _bisect(blocks: Blocks, nodes: list[int], k: int, lo: float, hi: float, rng:
 
 def split(blocks: Blocks, nodes: list[int], k: int, lo: float, hi: float, rng: np.random.Generator,
           tries: int = 60, deadline: float = float("inf")) -> list[list[int]] | None:
-    """Recursive bisection of ``nodes`` into ``k`` connected parts within [lo, hi]; None if it fails."""
+    """Recursive bisection of blocks ``nodes`` into ``k`` connected parts within [lo, hi].
+
+    Parameters
+    ----------
+    blocks : Blocks
+        The block graph and populations.
+    nodes : list of int
+        The blocks to divide.
+    k : int
+        The number of parts.
+    lo, hi : float
+        Population bounds of every part.
+    rng : numpy.random.Generator
+        Source of the random spanning trees and cuts.
+    tries : int
+        Random trees drawn per bisection.
+    deadline : float
+        A ``time.perf_counter()`` value after which the bisection gives up.
+
+    Returns
+    -------
+    list of list of int or None
+        The ``k`` parts (blocks), or None if it fails.
+    """
     if k == 1:
         return [nodes] if _fits(blocks.pop[nodes].sum(), 1, lo, hi) else None
     for _ in range(4):
@@ -121,21 +152,27 @@ def assign_areas(problem: Problem, blocks: Blocks, parts: list[list[int]]) -> np
 
 
 class LocalSearch:
-    """Improve a valid plan by block moves and merge-split, keeping it valid."""
+    """Improve a valid plan by block moves and merge-split, keeping it valid.
 
-    def __init__(self, problem: Problem, blocks: Blocks, cost: AreaCost, rng: np.random.Generator):
+    ``cost`` prices a district; ``rng`` (shared with the construction) orders the moves and draws the trees.
+    """
+
+    def __init__(self, problem: Problem, blocks: Blocks, cost: AreaCost, rng: np.random.Generator) -> None:
         self.p, self.bl, self.cost, self.rng = problem, blocks, cost, rng
         self.apart = [(int(blocks.of_unit[a]), int(blocks.of_unit[b])) for a, b in problem.keep_apart]
 
     def _ok_apart(self, area_blocks: set[int]) -> bool:
         return all(not (a in area_blocks and b in area_blocks) for a, b in self.apart)
 
-    def units(self, area_blocks) -> np.ndarray:
+    def units(self, area_blocks: Iterable[int]) -> np.ndarray:
+        """The units of the blocks ``area_blocks``."""
         return np.concatenate([self.bl.members[b] for b in area_blocks])
 
     def run(self, labels: np.ndarray, deadline: float, merge_tries: int = 25) -> np.ndarray:
+        """A local optimum from valid plan ``labels``: block moves, then merge-split of neighbouring areas
+        (``merge_tries`` trees per pair), repeated while either improves and ``deadline`` has not passed."""
         bl = self.bl
-        part = {k: set() for k in range(self.p.k)}
+        part: dict[int, set[int]] = {k: set() for k in range(self.p.k)}
         for b, m in enumerate(bl.members):
             part[int(labels[m[0]])].add(b)
         pops = {k: bl.pop[list(s)].sum() for k, s in part.items()}
@@ -153,7 +190,7 @@ class LocalSearch:
     def repair(self, labels: np.ndarray, deadline: float) -> np.ndarray | None:
         """Move blocks / re-split pairs until every area is within [lo, hi]; None if that fails."""
         bl, lo, hi = self.bl, self.p.lo, self.p.hi
-        part = {k: set() for k in range(self.p.k)}
+        part: dict[int, set[int]] = {k: set() for k in range(self.p.k)}
         for b, m in enumerate(bl.members):
             part[int(labels[m[0]])].add(b)
         pops = {k: bl.pop[list(s)].sum() for k, s in part.items()}
@@ -260,8 +297,7 @@ class LocalSearch:
                 cut = _bisect(bl, nodes, 2, lo, hi, self.rng, 1)
                 if cut is None:
                     continue
-                s1, s2, _ = cut
-                s1, s2 = set(s1), set(s2)
+                s1, s2 = set(cut[0]), set(cut[1])
                 # keep locks on their areas
                 if any(bl.lock.get(x, a) != a for x in s1) or any(bl.lock.get(x, b) != b for x in s2):
                     s1, s2 = s2, s1
@@ -283,16 +319,37 @@ class LocalSearch:
 
 @dataclass
 class HeuristicResult:
+    """The heuristic's best plan (None when no valid plan was found), its objective and the other local optima."""
+
     labels: np.ndarray | None
     objective: float | None
-    pool: list[tuple[float, np.ndarray]]  # distinct local optima, best first
+    pool: list[tuple[float, np.ndarray]]  # distinct local optima (objective, labels), best first
     seconds: float
-    restarts: int
+    restarts: int  # constructions counted against the ``restarts`` asked for
 
 
 def heuristic(problem: Problem, time_limit: float = 10.0, seed: int = 1, restarts: int | None = None,
-              progress=None) -> HeuristicResult:
-    """Best valid plan from ``restarts`` constructions + local search (within ``time_limit``)."""
+              progress: Callable[[dict], None] | None = None) -> HeuristicResult:
+    """Best valid plan from ``restarts`` constructions + local search (within ``time_limit``).
+
+    Parameters
+    ----------
+    problem : Problem
+        The problem to solve.
+    time_limit : float
+        Seconds; the search stops early when they are spent.
+    seed : int
+        Seed of the one random generator: the result is the same for a seed unless the time limit stops it.
+    restarts : int, optional
+        Constructions to improve (default: 8 to 40, fewer for more units).
+    progress : callable, optional
+        Called with ``{"phase", "incumbent", "bound", "seconds"}`` after every local optimum.
+
+    Returns
+    -------
+    HeuristicResult
+        The best plan and the pool of distinct local optima.
+    """
     t0 = time.perf_counter()
     deadline = t0 + time_limit
     rng = np.random.default_rng(seed)
@@ -326,13 +383,17 @@ def heuristic(problem: Problem, time_limit: float = 10.0, seed: int = 1, restart
             best = min(v[0] for v in pool.values())
             progress({"phase": "heuristic", "incumbent": best, "bound": None, "seconds": time.perf_counter() - t0})
     ranked = sorted(pool.values(), key=lambda t: t[0])
-    best = ranked[0] if ranked else (None, None)
-    return HeuristicResult(best[1], best[0], ranked, time.perf_counter() - t0, done)
+    top: tuple[float | None, np.ndarray | None] = ranked[0] if ranked else (None, None)
+    return HeuristicResult(top[1], top[0], ranked, time.perf_counter() - t0, done)
 
 
 def construct(problem: Problem, blocks: Blocks, nodes: list[int], ls: LocalSearch, rng: np.random.Generator,
               deadline: float, strict_first: bool = True) -> np.ndarray | None:
-    """A valid plan: strict tree bisection, else bisection with wider bounds followed by repair."""
+    """A valid plan: strict tree bisection, else bisection with wider bounds followed by repair.
+
+    The bounds are widened by 5, 15, 30 and 60 %; ``strict_first=False`` skips the strict try. Returns
+    unit labels, or None when no try gave a valid plan before ``deadline``.
+    """
     lo, hi = problem.lo, problem.hi
     widen = [0.0] if strict_first else []
     widen += [0.05, 0.15, 0.3, 0.6]

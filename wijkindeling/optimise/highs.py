@@ -5,14 +5,29 @@ run that asks for another number fails with an error and leaves no solution ("th
 been initialized to use 2 threads"); read naively, that empty result looks like a zero objective. Our
 models use one thread (set partitioning, master LP) or the user's ``solver.threads`` (MIPs), and both
 happen in one process, so :func:`run` resets the scheduler whenever the number changes.
+
+The other helpers make a quiet HiGHS instance with the optimiser's limits (:func:`new_highs`), read its
+status honestly (:func:`read_highs`) and silence the copyright banner (:func:`swallow_banner`).
+
+``highspy`` is imported inside the functions, in this module and in every method module: without it the
+package (and so the CLI) still imports, and the first HiGHS call raises the ``ModuleNotFoundError`` that
+the CLI turns into one sentence naming the package to install (``tests/test_faults.py``).
 """
 
 from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    import highspy
+
+HighsProgress = Callable[[float, float, float], None]
+"""A MIP progress callback: ``(primal bound, dual bound, seconds)`` as HiGHS reports them while it runs."""
 
 _scheduler_threads: int | None = None
 _banner_done = False
@@ -24,7 +39,7 @@ def swallow_banner() -> None:
     global _banner_done
     if _banner_done:
         return
-    import highspy
+    import highspy  # lazy: see the module docstring
 
     _banner_done = True
     try:
@@ -43,15 +58,18 @@ def swallow_banner() -> None:
         os.close(saved)
 
 
-def threads_of(h) -> int:
+def threads_of(h: highspy.Highs) -> int:
     """The ``threads`` option of a HiGHS instance (highspy returns the value or ``(status, value)``)."""
     value = h.getOptionValue("threads")
     return int(value[1] if isinstance(value, tuple) else value)
 
 
-def run(h):
-    """``h.run()``, after resetting HiGHS's global scheduler if ``h`` asks for another number of threads."""
-    import highspy
+def run(h: highspy.Highs) -> highspy.HighsStatus:
+    """``h.run()``, after resetting HiGHS's global scheduler if ``h`` asks for another number of threads.
+
+    Returns what ``h.run()`` returns; read the outcome with :func:`read_highs`.
+    """
+    import highspy  # lazy: see the module docstring
 
     global _scheduler_threads
     threads = threads_of(h)
@@ -61,9 +79,29 @@ def run(h):
     return h.run()
 
 
-def new_highs(time_limit: float, threads: int, seed: int, gap: float, progress=None):
-    """A quiet HiGHS instance with limits, and an optional progress callback (incumbent, bound, seconds)."""
-    import highspy
+def new_highs(time_limit: float, threads: int, seed: int, gap: float,
+              progress: HighsProgress | None = None) -> highspy.Highs:
+    """A quiet HiGHS instance with the optimiser's limits, before a model is passed to it.
+
+    Parameters
+    ----------
+    time_limit : float
+        Seconds (at least 0.01).
+    threads : int
+        HiGHS's ``threads`` option (:func:`run` keeps the global scheduler in step).
+    seed : int
+        HiGHS's ``random_seed``.
+    gap : float
+        Relative MIP gap at which HiGHS stops (at least 1e-6).
+    progress : callable, optional
+        Called with (incumbent, bound, seconds) at HiGHS's MIP interrupt callbacks.
+
+    Returns
+    -------
+    highspy.Highs
+        The instance, output switched off.
+    """
+    import highspy  # lazy: see the module docstring
 
     h = highspy.Highs()
     h.setOptionValue("output_flag", False)
@@ -72,16 +110,27 @@ def new_highs(time_limit: float, threads: int, seed: int, gap: float, progress=N
     h.setOptionValue("random_seed", int(seed))
     h.setOptionValue("mip_rel_gap", float(max(gap, 1e-6)))
     if progress is not None:
-        def _cb(event):
+        def _cb(event: highspy.HighsCallbackEvent) -> None:
             out = event.data_out
             progress(float(out.mip_primal_bound), float(out.mip_dual_bound), float(out.running_time))
         h.cbMipInterrupt.subscribe(_cb)
     return h
 
 
-def read_highs(h) -> tuple[str, float | None, float | None]:
-    """(status, objective, dual bound) from HiGHS's own model status."""
-    import highspy
+def read_highs(h: highspy.Highs) -> tuple[str, float | None, float | None]:
+    """The outcome of a HiGHS run, from HiGHS's own model status.
+
+    Returns
+    -------
+    status : str
+        ``optimal``, ``infeasible`` (also for "unbounded or infeasible"), ``feasible`` (stopped early with a
+        solution) or ``no_solution``.
+    objective : float or None
+        The solution's objective value (None without a feasible solution, and when infeasible).
+    bound : float or None
+        HiGHS's MIP dual bound, None when it is not finite.
+    """
+    import highspy  # lazy: see the module docstring
 
     ms = h.getModelStatus()
     info = h.getInfo()

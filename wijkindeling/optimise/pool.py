@@ -20,7 +20,11 @@ from .districts import random_tree, root_tree, rule_filter, subtree, subtree_sum
 
 def balanced_cuts(tree: dict[int, list[int]], pop: np.ndarray, lo: float, hi: float,
                   rng: np.random.Generator) -> list[list[int]]:
-    """Every subtree (its units) whose population and its complement's both lie in [lo, hi]."""
+    """Every subtree (its units) whose population and its complement's both lie in [lo, hi].
+
+    The tree (adjacency lists, e.g. from :func:`.districts.random_tree`) is rooted at a node drawn from
+    ``rng``; ``pop`` holds every unit's population. Returns the units of each such subtree.
+    """
     nodes = list(tree)
     root = nodes[int(rng.integers(len(nodes)))]
     order, parent = root_tree(tree, root)
@@ -30,6 +34,7 @@ def balanced_cuts(tree: dict[int, list[int]], pop: np.ndarray, lo: float, hi: fl
 
 
 def _adjacent_pairs(problem: Problem, labels: np.ndarray) -> list[tuple[int, int]]:
+    """The pairs of neighbouring areas of plan ``labels``, (lower, higher), sorted."""
     a, b = labels[problem.edges[:, 0]], labels[problem.edges[:, 1]]
     cut = a != b
     return sorted({(int(min(x, y)), int(max(x, y))) for x, y in zip(a[cut], b[cut])})
@@ -41,6 +46,26 @@ def recom_pool(problem: Problem, plans: list[np.ndarray], deadline: float, seed:
 
     Each start plan is walked ``walk`` ReCom steps (or until ``deadline``, a ``time.perf_counter()`` value);
     every balanced cut of every drawn tree adds its two districts.
+
+    Parameters
+    ----------
+    problem : Problem
+        The problem.
+    plans : list of numpy.ndarray
+        Label arrays of the plans to start from.
+    deadline : float
+        A ``time.perf_counter()`` value at which the walks stop.
+    seed : int
+        Seed of the random trees and steps.
+    max_columns : int
+        Stop once this many distinct districts were found.
+    walk : int
+        ReCom steps per start plan.
+
+    Returns
+    -------
+    numpy.ndarray
+        (C, n) bool: the distinct districts that break no hard rule.
     """
     rng = np.random.default_rng(seed)
     pop = problem.population.astype(float)

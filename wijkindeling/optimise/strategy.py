@@ -1,12 +1,13 @@
 """The solve strategy: heuristic, exact set partitioning, column generation, flow MIP; honest status.
 
-See the package docstring (:mod:`wijkindeling.optimise`) for the strategy.
+The entry points :func:`solve`, :func:`alternatives`, :func:`sweep` and :func:`diagnose`, and the
+:class:`Solution` they return. See the package docstring (:mod:`wijkindeling.optimise`) for the strategy.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -23,17 +24,23 @@ from .diagnosis import diagnose as _diagnose
 from .districts import canonical_labels
 from .exact import MAX_BITS
 from .flow_mip import solve_mip
-from .heuristic import heuristic
-from .highs import swallow_banner
+from .heuristic import HeuristicResult, heuristic
+from .highs import HighsProgress, swallow_banner
 
 Progress = Callable[[dict], None]
+"""A progress callback: called with ``{"phase", "incumbent", "bound", "gap", "seconds"}`` while a solve runs."""
 
 FLOW_MIP_SIZE = 120_000  # n * n * k above which the flow MIP is not built (too large to help)
 
 
 @dataclass
 class Solution:
-    """The result of one optimisation."""
+    """The result of one optimisation.
+
+    ``labels`` is the plan (area index per unit, None when none was found) and ``objective`` its
+    ``metrics.objective``; ``bound`` is a proven lower bound on every plan's objective and ``gap`` the
+    relative distance between the two. ``status`` is ``optimal`` only when the optimum was proven.
+    """
 
     labels: np.ndarray | None
     status: str  # "optimal" | "gap" | "heuristic" | "infeasible" | "no_solution"
@@ -41,12 +48,13 @@ class Solution:
     bound: float | None
     gap: float | None
     seconds: float
-    backend: str
+    backend: str  # the backend asked for, or "heuristic" when only the heuristic ran
     message: str = ""  # diagnosis or remark for the user
-    details: dict = field(default_factory=dict)
+    details: dict = field(default_factory=dict)  # method, timings, counts; a Diagnosis under "diagnosis" (no plan)
 
     @property
     def found(self) -> bool:
+        """Whether a plan was found."""
         return self.labels is not None
 
     def status_text(self, lang: str = "en") -> str:
@@ -97,6 +105,7 @@ def _finish(problem: Problem, labels: np.ndarray | None, proven: bool, bound: fl
 
 
 def _notify(progress: Progress | None, t0: float, phase: str, incumbent: float | None, bound: float | None) -> None:
+    """Report to ``progress`` (if any): the phase, incumbent, bound, their gap and the seconds since ``t0``."""
     if progress is None:
         return
     gap = _gap(incumbent, bound) if incumbent is not None else None
@@ -108,13 +117,15 @@ MAX_SETS = 10_000_000  # partial connected sets the column enumeration may gener
 
 
 def heuristic_budget(problem: Problem, time_limit: float, exact_follows: bool) -> float:
-    """Seconds for the heuristic phase: all of it without an exact phase, else a little."""
+    """Seconds for the heuristic phase: all of ``time_limit`` without an exact phase, else a little:
+    0.5 s plus 1 s per 40 units, at most 30 % of ``time_limit`` and at least 0.3 s."""
     if not exact_follows:
         return time_limit
     return max(0.3, min(0.3 * time_limit, 0.5 + problem.n / 40))
 
 
 def _exact_applies(problem: Problem, backend: str) -> bool:
+    """Whether an exact method fits: the enumeration (HiGHS, at most MAX_BITS units) or the flow MIP."""
     return (backend == "highs" and problem.n <= MAX_BITS) or problem.n * problem.n * problem.k <= FLOW_MIP_SIZE
 
 
@@ -123,18 +134,48 @@ def solve(problem: Problem, time_limit: float = 60.0, backend: str = "highs", se
           exact: bool = True, explain: bool = True) -> Solution:
     """Best plan for ``problem`` within ``time_limit`` seconds, with its proof status.
 
-    ``exact=False`` runs only the heuristic (status ``heuristic``); ``explain=False`` skips the
-    diagnosis when no plan is found (``message`` stays empty).
+    Parameters
+    ----------
+    problem : Problem
+        The units, bounds, weights and rules.
+    time_limit : float
+        Seconds for the whole solve (the diagnosis of a problem without a plan comes on top).
+    backend : str
+        ``highs`` or ``cbc`` (the latter only for the flow MIP).
+    seed : int
+        Seed of the heuristic and the solvers.
+    gap : float
+        Relative gap at which the solvers may stop; above 0 only a K = 1 plan is called ``optimal``.
+    threads : int
+        Threads for the MIPs.
+    progress : Progress, optional
+        Called with the phase, incumbent, bound, gap and seconds while the solve runs.
+    exact : bool
+        False runs only the heuristic (status ``heuristic``).
+    explain : bool
+        False skips the diagnosis when no plan is found (``message`` stays empty).
+
+    Returns
+    -------
+    Solution
+        The plan with ``metrics.objective`` as its objective and an honest status: ``optimal`` when proven,
+        ``gap`` with a lower bound, ``heuristic`` without one, ``infeasible`` when no plan exists, or
+        ``no_solution`` when none was found in time.
+
+    Raises
+    ------
+    SolverMissingError
+        When the flow MIP runs with an unknown ``backend``, or with a solver that is missing or fails.
     """
     swallow_banner()
     t0 = time.perf_counter()
     deadline = t0 + time_limit
     if problem.k == 1:  # one area holding everything: the only plan, valid or not
-        labels = np.zeros(problem.n, dtype=int)
-        if metrics.violations(problem, labels):
+        whole = np.zeros(problem.n, dtype=int)
+        if metrics.violations(problem, whole):
             return _finish(problem, None, False, None, t0, backend, {"method": "k=1"}, infeasible=True,
                            explain=explain)
-        return _finish(problem, labels, True, metrics.objective(problem, labels), t0, backend, {"method": "k=1"},
+        return _finish(problem, whole, True, metrics.objective(problem, whole), t0, backend, {"method": "k=1"},
                        explain=explain)
     if quick_causes(problem):
         return _finish(problem, None, False, None, t0, backend, {"method": "checks"}, infeasible=True, explain=explain)
@@ -200,7 +241,7 @@ def solve(problem: Problem, time_limit: float = 60.0, backend: str = "highs", se
 
 def contracted_core(problem: Problem) -> tuple[Problem, np.ndarray] | None:
     """(problem with the blocks every valid plan keeps whole contracted into single units, block of every unit),
-    or None when there are none (``contract.reduce``). Both problems have the same valid plans and objective
+    or None when there are none or they clash with a rule (``contract.reduce``). Both problems have the same valid plans and objective
     values, and the smaller one solves faster (or fits the exact enumeration at all).
 
     Connected keep-together groups are always contracted. Parts hanging on one buurt only when the result fits
@@ -217,7 +258,11 @@ def contracted_core(problem: Problem) -> tuple[Problem, np.ndarray] | None:
 
 
 def on_original(problem: Problem, sol: Solution, of_unit: np.ndarray, t0: float, explain: bool = True) -> Solution:
-    """A Solution of a contracted problem (:func:`contracted_core`) restated for the original problem."""
+    """A Solution of a contracted problem (:func:`contracted_core`) restated for the original problem.
+
+    ``of_unit`` is the block of every original unit; the plan is expanded, its objective recomputed on
+    ``problem`` and ``details["contracted_units"]`` set. The time counts from ``t0``; ``explain`` as in :func:`solve`.
+    """
     details = {**sol.details, "contracted_units": int(of_unit.max()) + 1}
     labels = None if sol.labels is None else expand(sol.labels, of_unit)
     return _finish(problem, labels, sol.status == "optimal", sol.bound, t0, sol.backend, details,
@@ -227,11 +272,12 @@ def on_original(problem: Problem, sol: Solution, of_unit: np.ndarray, t0: float,
 CG_IP_SHARE = 0.05  # share of the time left after the heuristic kept for the restricted master IP
 
 
-def _solve_cg(problem: Problem, heur, details: dict, t0: float, deadline: float, threads: int, seed: int,
-              progress: Progress | None, gap: float, explain: bool) -> Solution:
-    """Column generation bound (``cg.py``) for instances too large to enumerate, then the
+def _solve_cg(problem: Problem, heur: HeuristicResult, details: dict, t0: float, deadline: float, threads: int,
+              seed: int, progress: Progress | None, gap: float, explain: bool) -> Solution:
+    """Column generation bound (``colgen.py``) for instances too large to enumerate, then the
     restricted master as an integer program over the generated districts for a better plan."""
     best, best_obj = heur.labels, heur.objective
+    assert best is not None and best_obj is not None  # solve comes here only with a heuristic plan
     plans = [labels for _, labels in heur.pool] or [best]
     left = deadline - time.perf_counter()
     report = (lambda rmp, bnd: _notify(progress, t0, "bound", best_obj, bnd)) if progress else None
@@ -248,7 +294,7 @@ def _solve_cg(problem: Problem, heur, details: dict, t0: float, deadline: float,
     return _finish(problem, best, False, res.bound, t0, backend="highs", details=details, explain=explain)
 
 
-def _highs_progress(progress: Progress | None, t0: float, phase: str):
+def _highs_progress(progress: Progress | None, t0: float, phase: str) -> HighsProgress | None:
     """Adapter from HiGHS's (primal, dual, seconds) callback to :data:`Progress`."""
     if progress is None:
         return None
@@ -270,6 +316,10 @@ def alternatives(problem: Problem, n: int, time_limit: float = 60.0, backend: st
     cuts in the set-partitioning model); its status is ``gap`` relative to the global lower bound.
     Larger instances: distinct local optima of the heuristic (status ``heuristic``, or ``gap`` with
     the bound of the first solve).
+
+    The first plan is :func:`solve`'s with half of ``time_limit``; the other arguments are as for
+    :func:`solve`. Returns a list of :class:`Solution`, holding only the first (maybe without a plan)
+    when that one found none or ``n <= 1``; ``details["rank"]`` numbers the later ones.
     """
     t0 = time.perf_counter()
     core = contracted_core(problem)
@@ -288,6 +338,7 @@ def _alternatives(problem: Problem, n: int, t0: float, time_limit: float, backen
                   progress=progress, explain=explain)
     if not first.found or n <= 1:
         return [first][:max(n, 1)]
+    assert first.labels is not None  # found
     out = [first]
     if first.details.get("method") == "columns":
         cols = col.build_columns(problem, max_sets=MAX_SETS)
@@ -316,12 +367,15 @@ def _alternatives(problem: Problem, n: int, t0: float, time_limit: float, backen
     return out
 
 
-def sweep(problem: Problem, ks, tolerance: float | None = None, time_limit: float = 60.0, backend: str = "highs",
-          seed: int = 1, gap: float = 0.0, threads: int = 2, progress: Progress | None = None) -> list[SweepRow]:
+def sweep(problem: Problem, ks: Iterable[int], tolerance: float | None = None, time_limit: float = 60.0,
+          backend: str = "highs", seed: int = 1, gap: float = 0.0, threads: int = 2,
+          progress: Progress | None = None) -> list[SweepRow]:
     """The best plan for every K in ``ks``.
 
     Bounds come from the problem's size rule (absolute bounds where the config gives them, else its
     tolerance), or from target ± ``tolerance`` when that is given. K outside ``1..n`` is skipped.
+    Every K gets a :func:`solve` of ``time_limit`` seconds with the other arguments; returns one
+    :class:`SweepRow` per K solved, in the order of ``ks``.
     """
     rows = []
     for k in ks:

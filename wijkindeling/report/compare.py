@@ -8,6 +8,9 @@ Plans come from ``plan.csv``, a plan.gpkg, any polygon layer (assigned by larges
 Output folder ``outputs/<gemeente>/compare-<names>/``: ``compare.csv`` (scores side by side),
 ``changed_buurten.csv``, ``compare.html`` (table, moved buurten and synced maps, offline) and
 ``compare.png`` (maps side by side for documents).
+
+The wording (score labels in Dutch and English, units, ja/nee) comes from :mod:`wijkindeling.text`;
+the page is the Jinja2 template ``templates/compare.nl.html.j2`` (autoescaped).
 """
 
 from __future__ import annotations
@@ -15,65 +18,128 @@ from __future__ import annotations
 import csv
 import math
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
+import jinja2
 import numpy as np
+from markupsafe import Markup
 
 from ..model.metrics import Scores, area_table, score, violations
 from ..model.problem import Problem
 from ..text import escape as _e
-from ..text import format_int as nl_int
+from ..text import format_int, format_num, format_pct, score_label, score_unit, value_word
 from .layers import areas_layer, buurten_layer
-from .maps import feature_collection, geojson_text, leaflet_head, static_figure
+from .maps import feature_collection, leaflet_head, static_figure
 from .outputs import scenario_dir
 from .plans import CBS_WIJKEN, problem_for_plan, read_plan
 from .style import PALETTE, SOURCE_LINE, area_colours, nl_pct
 
+TEMPLATES = Path(__file__).parent / "templates"
+TIE = "gelijk"  # the winner of a row on which every plan scores the same (compare.csv, compare.html)
+
 
 @dataclass
 class PlanEntry:
-    """One division, scored on its own re-sized Problem."""
+    """One division, scored on its own re-sized Problem.
+
+    Attributes
+    ----------
+    name : str
+        The plan's name in tables and maps (unique within a comparison).
+    source : str
+        Where the plan came from: the plan argument, or ``"memory"``.
+    problem : Problem
+        The Problem re-sized to the plan's number of areas.
+    labels : numpy.ndarray
+        Area index (0..k-1) per unit of ``problem``.
+    scores : Scores
+        :func:`metrics.score` of the plan.
+    areas : list of dict
+        :func:`metrics.area_table` of the plan (name, population, deviation, ...).
+    colours : list of str
+        Colour per area, set by :func:`assign_colours`.
+    """
 
     name: str
     source: str
     problem: Problem
     labels: np.ndarray
     scores: Scores
-    areas: list[dict]
+    areas: list[dict[str, Any]]
     colours: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
 class ScoreRow:
+    """One row of the score table: which score, and which direction wins.
+
+    Attributes
+    ----------
+    key : str
+        The score: a :class:`metrics.Scores` field or ``k``, ``n_violations``, ``min_population``,
+        ``max_population`` (see :func:`row_value`); also the key of :data:`text.SCORE_WORDS`.
+    better : str or None
+        ``"low"``, ``"high"`` or None (the row has no winner).
+    """
+
     key: str
-    label: str
-    better: str | None  # "low", "high" or None (no winner)
-    unit: str = ""
-    label_en: str = ""
+    better: str | None
+
+    @property
+    def label(self) -> str:
+        """The Dutch label (compare.html, compare.csv)."""
+        return score_label(self.key, "nl")
+
+    @property
+    def label_en(self) -> str:
+        """The English label (the terminal)."""
+        return score_label(self.key, "en")
+
+    @property
+    def unit(self) -> str:
+        """The unit in Dutch (``punten``, ``fractie``, ``inwoners``, ``km`` or ``''``)."""
+        return score_unit(self.key)
 
 
-# Every row's value is read from Scores / area_table by ``row_value``.
+# Every row's value is read from Scores / area_table by ``row_value``; labels and units are in text.SCORE_WORDS.
 SCORE_ROWS = [
-    ScoreRow("k", "Aantal gebieden", None, "", "areas"),
-    ScoreRow("valid", "Voldoet aan alle harde regels", "high", "", "meets every hard rule"),
-    ScoreRow("n_violations", "Aantal overtredingen", "low", "", "violations"),
-    ScoreRow("objective", "Doelfunctie (gewogen, lager is beter)", "low", "punten", "objective (weighted, lower is better)"),
-    ScoreRow("balance", "Term balans", "low", "punten", "balance term"),
-    ScoreRow("catchment", "Term praktijkpopulaties", "low", "punten", "catchment term"),
-    ScoreRow("identity", "Term identiteit (extra stukken)", "low", "punten", "identity term"),
-    ScoreRow("compactness", "Term compactheid", "low", "punten", "compactness term"),
-    ScoreRow("max_population_deviation", "Grootste afwijking van doelgrootte", "low", "fractie", "max deviation from target"),
-    ScoreRow("min_population", "Kleinste gebied", None, "inwoners", "smallest area (inhabitants)"),
-    ScoreRow("max_population", "Grootste gebied", None, "inwoners", "largest area (inhabitants)"),
-    ScoreRow("patients_in_own_area", "Patiënten in eigen gebied", "high", "fractie", "patients in own area"),
-    ScoreRow("identity_splits", "Gesplitste identiteitsgroepen (extra stukken)", "low", "", "identity splits"),
-    ScoreRow("cut_boundary_km", "Grenslengte tussen gebieden", "low", "km", "cut boundary (km)"),
-    ScoreRow("cut_edges", "Doorgesneden buurtgrenzen", "low", "", "cut buurt boundaries"),
+    ScoreRow("k", None),
+    ScoreRow("valid", "high"),
+    ScoreRow("n_violations", "low"),
+    ScoreRow("objective", "low"),
+    ScoreRow("balance", "low"),
+    ScoreRow("catchment", "low"),
+    ScoreRow("identity", "low"),
+    ScoreRow("compactness", "low"),
+    ScoreRow("max_population_deviation", "low"),
+    ScoreRow("min_population", None),
+    ScoreRow("max_population", None),
+    ScoreRow("patients_in_own_area", "high"),
+    ScoreRow("identity_splits", "low"),
+    ScoreRow("cut_boundary_km", "low"),
+    ScoreRow("cut_edges", "low"),
 ]
+PERCENT_ROWS = ("max_population_deviation", "patients_in_own_area")  # fractions, shown as percentages
+POPULATION_ROWS = ("min_population", "max_population")  # inhabitants, shown with a thousands separator in Dutch
 
 
-def row_value(entry: PlanEntry, key: str):
-    """The value of one table row for one plan, straight from metrics.score / metrics.area_table."""
+def row_value(entry: PlanEntry, key: str) -> Any:
+    """The value of one table row for one plan, straight from metrics.score / metrics.area_table.
+
+    Parameters
+    ----------
+    entry : PlanEntry
+        The scored plan.
+    key : str
+        The :attr:`ScoreRow.key`.
+
+    Returns
+    -------
+    int, float, bool or None
+        The raw value (None where a score does not apply, e.g. no patients).
+    """
     s = entry.scores
     if key == "k":
         return len(entry.areas)
@@ -87,28 +153,79 @@ def row_value(entry: PlanEntry, key: str):
 
 
 def plan_name(spec: str) -> str:
-    """A short name for a plan argument: the scenario folder for .../<scenario>/plan.csv, else the file stem."""
+    """A short name for a plan argument.
+
+    Parameters
+    ----------
+    spec : str
+        The plan argument: a path or ``cbs-wijken``.
+
+    Returns
+    -------
+    str
+        ``cbs-wijken``, the scenario folder for ``.../<scenario>/plan.csv``, else the file stem.
+    """
     if spec.lower() in CBS_WIJKEN:
         return "cbs-wijken"
     path = Path(spec)
     return path.parent.name if path.stem == "plan" and path.parent.name else path.stem
 
 
-def load_plan(problem: Problem, spec: str, name: str | None = None, layer: str | None = None, field_name: str | None = None) -> PlanEntry:
-    """Read one plan and score it on the problem re-sized to its number of areas."""
+def load_plan(problem: Problem, spec: str, name: str | None = None, layer: str | None = None,
+              field_name: str | None = None) -> PlanEntry:
+    """Read one plan and score it on the problem re-sized to its number of areas.
+
+    Parameters
+    ----------
+    problem : Problem
+        The municipality's Problem (any number of areas).
+    spec : str
+        A plan.csv, plan.gpkg, polygon layer or ``cbs-wijken`` (see :func:`plans.read_plan`).
+    name : str or None
+        The plan's name; default :func:`plan_name` of ``spec``.
+    layer, field_name : str or None
+        GeoPackage layer and area-name field, for polygon plans.
+
+    Returns
+    -------
+    PlanEntry
+    """
     labels, names = read_plan(spec, problem, layer, field_name)
     sized = problem_for_plan(problem, names)
     return PlanEntry(name or plan_name(spec), str(spec), sized, labels, score(sized, labels), area_table(sized, labels))
 
 
 def entry_from_labels(problem: Problem, labels: np.ndarray, name: str, names: list[str] | None = None) -> PlanEntry:
-    """A plan already in memory (e.g. the optimiser's), scored like an imported one."""
+    """A plan already in memory (e.g. the optimiser's), scored like an imported one.
+
+    Parameters
+    ----------
+    problem : Problem
+        The municipality's Problem.
+    labels : numpy.ndarray
+        Area index per unit of ``problem``.
+    name : str
+        The plan's name.
+    names : list of str or None
+        The area names; default ``problem.area_names``.
+
+    Returns
+    -------
+    PlanEntry
+    """
     sized = problem_for_plan(problem, names or list(problem.area_names))
     labels = np.asarray(labels, dtype=int)
     return PlanEntry(name, "memory", sized, labels, score(sized, labels), area_table(sized, labels))
 
 
 def unique_names(entries: list[PlanEntry]) -> None:
+    """Make the plan names unique in place: a repeated name gets ``-2``, ``-3``, ...
+
+    Parameters
+    ----------
+    entries : list of PlanEntry
+        The plans; their ``name`` is changed where needed.
+    """
     seen: dict[str, int] = {}
     for e in entries:
         if e.name in seen:
@@ -122,7 +239,18 @@ def unique_names(entries: list[PlanEntry]) -> None:
 
 
 def match_areas(base: PlanEntry, other: PlanEntry) -> dict[int, int]:
-    """Areas of ``other`` matched one-to-one to areas of ``base`` by shared inhabitants (greedy, largest first)."""
+    """Areas of ``other`` matched one-to-one to areas of ``base`` by shared inhabitants (greedy, largest first).
+
+    Parameters
+    ----------
+    base, other : PlanEntry
+        Two plans of the same municipality (the same units).
+
+    Returns
+    -------
+    dict of int to int
+        Area of ``other`` -> matched area of ``base``; unmatched areas of ``other`` are left out.
+    """
     pop = base.problem.population
     overlap = np.zeros((other.problem.k, base.problem.k))
     np.add.at(overlap, (other.labels, base.labels), pop)
@@ -138,7 +266,16 @@ def match_areas(base: PlanEntry, other: PlanEntry) -> dict[int, int]:
 
 
 def assign_colours(entries: list[PlanEntry]) -> None:
-    """The first plan gets the palette in order; every other area the colour of its matched first-plan area."""
+    """Set every plan's ``colours`` in place, matched areas alike.
+
+    The first plan gets the palette in order, every other area the colour of its matched first-plan
+    area (unmatched areas get colours the first plan does not use).
+
+    Parameters
+    ----------
+    entries : list of PlanEntry
+        The plans, the first one the base.
+    """
     base = entries[0]
     base.colours = area_colours(base.problem.k)
     for e in entries[1:]:
@@ -147,8 +284,20 @@ def assign_colours(entries: list[PlanEntry]) -> None:
         e.colours = [base.colours[match[o]] if o in match else spare.pop(0) for o in range(e.problem.k)]
 
 
-def changed_buurten(base: PlanEntry, other: PlanEntry) -> list[dict]:
-    """Buurten whose area in ``other`` is not the matched counterpart of their area in ``base``."""
+def changed_buurten(base: PlanEntry, other: PlanEntry) -> list[dict[str, Any]]:
+    """Buurten whose area in ``other`` is not the matched counterpart of their area in ``base``.
+
+    Parameters
+    ----------
+    base, other : PlanEntry
+        Two plans of the same municipality.
+
+    Returns
+    -------
+    list of dict
+        One row per moved buurt: ``plan`` (other's name), ``buurtcode``, ``buurtnaam``,
+        ``population``, ``from_area`` (in ``base``) and ``to_area`` (in ``other``).
+    """
     match = match_areas(base, other)
     rows = []
     for u in range(base.problem.n):
@@ -167,17 +316,47 @@ def changed_buurten(base: PlanEntry, other: PlanEntry) -> list[dict]:
 
 @dataclass
 class Comparison:
+    """Plans side by side, as :func:`compare` makes them.
+
+    Attributes
+    ----------
+    entries : list of PlanEntry
+        The plans (unique names, colours set); the first is the base for moved buurten.
+    rows : list of dict
+        One per :data:`SCORE_ROWS` entry: ``key``, ``label``, ``label_en``, ``unit``, ``better``
+        (``""`` for no winner), ``values`` (one per plan) and ``winner``.
+    changes : list of dict
+        The moved buurten of every other plan against the first (:func:`changed_buurten`).
+    """
+
     entries: list[PlanEntry]
-    rows: list[dict]  # one per ScoreRow: key, label, unit, values (per plan), winner
-    changes: list[dict]
+    rows: list[dict[str, Any]]
+    changes: list[dict[str, Any]]
 
     @property
     def names(self) -> list[str]:
+        """The plan names, in order."""
         return [e.name for e in self.entries]
 
 
-def winners(values: list, better: str | None, names: list[str]) -> str:
-    """Name(s) of the best plan for one row ('' when the row has no direction or no values)."""
+def winners(values: list[Any], better: str | None, names: list[str]) -> str:
+    """The best plan(s) for one row.
+
+    Parameters
+    ----------
+    values : list
+        The row's value per plan (None and NaN do not compete).
+    better : str or None
+        ``"low"``, ``"high"`` or None.
+    names : list of str
+        The plan names, in the order of ``values``.
+
+    Returns
+    -------
+    str
+        The best plan's name, several joined by ``", "``, ``"gelijk"`` when all plans tie, or ``""``
+        when the row has no direction or no values.
+    """
     if better is None:
         return ""
     scored = [(float(v), n) for v, n in zip(values, names) if v is not None and not (isinstance(v, float) and math.isnan(v))]
@@ -185,11 +364,26 @@ def winners(values: list, better: str | None, names: list[str]) -> str:
         return ""
     best = (min if better == "low" else max)(v for v, _ in scored)
     tied = [n for v, n in scored if abs(v - best) <= 1e-9 * max(1.0, abs(best))]
-    return "gelijk" if len(tied) == len(names) and len(names) > 1 else ", ".join(tied)
+    return TIE if len(tied) == len(names) and len(names) > 1 else ", ".join(tied)
 
 
 def compare(entries: list[PlanEntry]) -> Comparison:
-    """Scores side by side with the winner per score, and the buurten that move relative to the first plan."""
+    """Scores side by side with the winner per score, and the buurten that move relative to the first plan.
+
+    Parameters
+    ----------
+    entries : list of PlanEntry
+        Two or more plans; names are made unique and colours assigned in place.
+
+    Returns
+    -------
+    Comparison
+
+    Raises
+    ------
+    ValueError
+        With fewer than two plans.
+    """
     if len(entries) < 2:
         raise ValueError("compare needs at least two plans")
     unique_names(entries)
@@ -204,33 +398,46 @@ def compare(entries: list[PlanEntry]) -> Comparison:
     return Comparison(entries, rows, changes)
 
 
-def format_value(key: str, value, lang: str = "nl") -> str:
-    """A table cell in Dutch (or English) notation; the raw value is in compare.csv."""
-    if lang == "en":
-        if value is None:
-            return "n/a"
-        if isinstance(value, (bool, np.bool_)):
-            return "yes" if value else "no"
-        if key in ("max_population_deviation", "patients_in_own_area"):
-            return f"{100 * value:.1f} %"
-        if isinstance(value, (int, np.integer)):
-            return f"{int(value):,}"
-        return f"{value:.2f}"
-    if value is None:
-        return "n.v.t."
-    if isinstance(value, (bool, np.bool_)):
-        return "ja" if value else "nee"
-    if key in ("max_population_deviation", "patients_in_own_area"):
-        return f"{100 * value:.1f} %".replace(".", ",")
-    if key in ("min_population", "max_population"):
-        return nl_int(value)
+def format_value(key: str, value: Any, lang: str = "nl") -> str:
+    """A table cell in Dutch (compare.html) or English (the terminal); the raw value is in compare.csv.
+
+    Parameters
+    ----------
+    key : str
+        The row's :attr:`ScoreRow.key`: fractions of :data:`PERCENT_ROWS` become percentages.
+    value : int, float, bool or None
+        The raw value from :func:`row_value`.
+    lang : str
+        ``"nl"`` (``ja``, ``129,65``, ``19.640``, ``57,5 %``) or ``"en"`` (``yes``, ``129.65``,
+        ``19,640``, ``57.5 %``).
+
+    Returns
+    -------
+    str
+    """
+    lang = "nl" if lang == "nl" else "en"
+    if value is None or isinstance(value, (bool, np.bool_)):
+        return value_word(None if value is None else bool(value), lang)
+    if key in PERCENT_ROWS:
+        return format_pct(value, 1, lang, grouping=False)
+    if lang == "nl" and key in POPULATION_ROWS:
+        return format_int(value, lang)  # Dutch groups thousands only for inhabitants
     if isinstance(value, (int, np.integer)):
-        return str(int(value))
-    return f"{value:.2f}".replace(".", ",")
+        whole = int(value)
+        return format_int(whole, lang) if lang == "en" else format_num(whole, 0, lang, grouping=False)
+    return format_num(value, 2, lang, grouping=False)
 
 
 def write_table_csv(comp: Comparison, path: Path) -> None:
-    """compare.csv: score, label, unit, better, one column per plan (raw values from metrics), winner."""
+    """Write compare.csv: score, label, unit, better, one column per plan (raw values from metrics), winner.
+
+    Parameters
+    ----------
+    comp : Comparison
+        The comparison.
+    path : Path
+        The file to write (UTF-8; booleans as 0/1, None as an empty cell).
+    """
     with open(path, "w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh, lineterminator="\n")
         w.writerow(["score", "label", "unit", "better", *comp.names, "winner"])
@@ -241,6 +448,15 @@ def write_table_csv(comp: Comparison, path: Path) -> None:
 
 
 def write_changes_csv(comp: Comparison, path: Path) -> None:
+    """Write changed_buurten.csv: one row per moved buurt (the columns of :func:`changed_buurten`).
+
+    Parameters
+    ----------
+    comp : Comparison
+        The comparison.
+    path : Path
+        The file to write (UTF-8).
+    """
     with open(path, "w", newline="", encoding="utf-8") as fh:
         w = csv.DictWriter(fh, ["plan", "buurtcode", "buurtnaam", "population", "from_area", "to_area"], lineterminator="\n")
         w.writeheader()
@@ -250,119 +466,99 @@ def write_changes_csv(comp: Comparison, path: Path) -> None:
 # ---------------------------------------------------------------- HTML and PNG
 
 
-def _plan_data(entry: PlanEntry, base: PlanEntry) -> dict:
+@lru_cache(maxsize=1)
+def _env() -> jinja2.Environment:
+    """The Jinja2 environment of compare.html: escapes everything, Dutch number filters, compact JSON."""
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True,
+                             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    env.filters["whole"] = lambda v: format_int(v, "nl")
+    env.filters["spct"] = lambda v, d=1: format_pct(v, d, "nl", signed=True)
+    env.policies["json.dumps_kwargs"] = {"ensure_ascii": False, "separators": (",", ":")}
+    return env
+
+
+def _map_data(entry: PlanEntry, base: PlanEntry) -> dict[str, Any]:
+    """One plan's areas and buurten as GeoJSON for the page's script (string properties HTML-escaped)."""
     areas = areas_layer(entry.problem, entry.labels)
     pts = areas.geometry.representative_point().to_crs("EPSG:4326")
-    area_props = [{"name": r["name"], "pop": nl_int(r["population"]), "dev": nl_pct(r["deviation"]),
+    area_props = [{"name": r["name"], "pop": format_int(r["population"]), "dev": nl_pct(r["deviation"]),
                    "colour": entry.colours[k], "lat": pts.iloc[k].y, "lon": pts.iloc[k].x}
                   for k, r in enumerate(entry.areas)]
     moved = {c["buurtcode"] for c in changed_buurten(base, entry)} if entry is not base else set()
     b = buurten_layer(entry.problem, entry.labels)
     base_area = [base.problem.area_names[int(a)] for a in base.labels]
-    buurt_props = [{"name": r.buurtnaam, "pop": nl_int(r.population), "area": r.area, "base": base_area[i],
+    buurt_props = [{"name": r.buurtnaam, "pop": format_int(r.population), "area": r.area, "base": base_area[i],
                     "changed": r.buurtcode in moved} for i, r in enumerate(b.itertuples())]
     return {"name": _e(entry.name), "areas": feature_collection(areas, area_props),
             "buurten": feature_collection(b, buurt_props)}
 
 
-def _notes(comp: Comparison) -> list[str]:
-    p = comp.entries[0].problem
-    notes = []
-    if p.provenance.catchment_estimated:
-        notes.append("Patiëntaandelen zijn geschat (zwaartekrachtmodel), niet gemeten.")
-    if p.provenance.practices_fictional:
-        notes.append("De praktijken zijn FICTIEF (voorbeeld).")
-    notes.append("Elk plan is gescoord met zijn eigen aantal gebieden: doelgrootte en grenzen volgen daaruit.")
-    notes.append(f"Verschoven buurten: ten opzichte van '{comp.entries[0].name}', gebieden gekoppeld op gedeelde inwoners.")
-    return notes
+def _is_winner(winner: str, name: str) -> bool:
+    """Whether ``name`` wins a row whose :func:`winners` text is ``winner``."""
+    return bool(winner) and (winner == TIE or name in winner.split(", "))
 
 
 def render_html(comp: Comparison, title: str) -> str:
-    """compare.html: score table with winners, moved buurten, area tables and synced maps (offline)."""
-    head = "".join(f"<th>{_e(n)}</th>" for n in comp.names)
-    body = []
-    for r in comp.rows:
-        cells = []
-        for name, v in zip(comp.names, r["values"]):
-            win = r["winner"] and (r["winner"] == "gelijk" or name in r["winner"].split(", "))
-            cells.append(f'<td class="num{" win" if win else ""}">{_e(format_value(r["key"], v))}</td>')
-        body.append(f'<tr data-score="{r["key"]}"><td>{_e(r["label"])}</td>{"".join(cells)}<td>{_e(r["winner"])}</td></tr>')
-    viol = "".join(f"<li><b>{_e(e.name)}</b>: {_e('; '.join(violations(e.problem, e.labels, lang='nl')))}</li>"
-                   for e in comp.entries if e.scores.violations)
-    changes = "".join(f"<tr><td>{_e(c['plan'])}</td><td>{_e(c['buurtnaam'])} ({_e(c['buurtcode'])})</td>"
-                      f'<td class="num">{nl_int(c["population"])}</td><td>{_e(c["from_area"])}</td><td>{_e(c["to_area"])}</td></tr>'
-                      for c in comp.changes)
-    area_tables = []
-    for i, e in enumerate(comp.entries):
-        rows = "".join(f'<tr><td><span class="sw" style="background:{e.colours[k]}"></span>{_e(r["name"])}</td>'
-                       f'<td class="num">{nl_int(r["population"])}</td><td class="num">{nl_pct(r["deviation"])}</td></tr>'
-                       for k, r in enumerate(e.areas))
-        area_tables.append(f'<div class="plan"><div id="map{i}" class="map"></div><h3>{_e(e.name)}</h3>'
-                           f"<table><tr><th>Gebied</th><th>Inwoners</th><th>Afwijking</th></tr>{rows}</table></div>")
-    data = "[" + ",".join(geojson_text(_plan_data(e, comp.entries[0])) for e in comp.entries) + "]"
-    notes = "".join(f"<li>{_e(n)}</li>" for n in _notes(comp))
-    return f"""<!DOCTYPE html>
-<html lang="nl"><head><meta charset="utf-8"><title>{_e(title)}</title>
-{leaflet_head()}
-<style>
-body{{font:14px/1.4 sans-serif;margin:16px;color:#111}} table{{border-collapse:collapse;margin:6px 0 14px}}
-th,td{{border:1px solid #bbb;padding:3px 8px}} th{{background:#eee}} td.num{{text-align:right}}
-td.win{{background:#d8f0d8;font-weight:bold}} .plans{{display:flex;gap:12px;flex-wrap:wrap}}
-.plan{{flex:1 1 420px;min-width:360px}} .map{{height:480px;border:1px solid #777}}
-.sw{{display:inline-block;width:12px;height:12px;border:1px solid #333;margin-right:5px;vertical-align:middle}}
-.wk-label{{background:rgba(255,255,255,.85);border:0;box-shadow:none;font-weight:bold;font-size:11px;text-align:center}}
-.src{{color:#555;font-size:12px}}
-</style></head><body>
-<h1>{_e(title)}</h1>
-<table id="scores"><tr><th>Score</th>{head}<th>Beste</th></tr>{"".join(body)}</table>
-{f'<h2>Overtredingen van harde regels</h2><ul>{viol}</ul>' if viol else ''}
-<h2>Buurten die van gebied wisselen ({len(comp.changes)})</h2>
-<table id="changes"><tr><th>Plan</th><th>Buurt</th><th>Inwoners</th><th>Gebied in {_e(comp.names[0])}</th><th>Gebied in plan</th></tr>{changes}</table>
-<h2>Kaarten (gekoppeld: schuiven en zoomen gaan samen)</h2>
-<div class="plans">{"".join(area_tables)}</div>
-<ul>{notes}</ul><p class="src">{_e(SOURCE_LINE)}. Rood gestippeld: buurt wisselt van gebied.</p>
-<script>
-const PLANS = {data};
-const maps = []; let syncing = false;
-PLANS.forEach((p, i) => {{
-  const m = L.map('map' + i, {{zoomSnap: 0.25}});
-  const areas = L.geoJSON(p.areas, {{
-    style: f => ({{fillColor: f.properties.colour, color: '#222', weight: 3, fillOpacity: 0.55, className: 'wk-area'}}),
-    onEachFeature: (f, l) => l.bindTooltip('<b>' + f.properties.name + '</b><br>' + f.properties.pop + ' inw. (' + f.properties.dev + ')', {{sticky: true}})
-  }}).addTo(m);
-  L.geoJSON(p.buurten, {{
-    style: f => f.properties.changed
-      ? {{color: '#C00000', weight: 3, dashArray: '5 3', fillOpacity: 0, className: 'wk-changed'}}
-      : {{color: '#555', weight: 1, fillOpacity: 0, className: 'wk-buurt'}},
-    onEachFeature: (f, l) => l.bindTooltip('<b>' + f.properties.name + '</b><br>' + f.properties.pop + ' inw.<br>Gebied: ' +
-      f.properties.area + (f.properties.changed ? '<br>was: ' + f.properties.base : ''), {{sticky: true}})
-  }}).addTo(m);
-  p.areas.features.forEach(f => L.tooltip({{permanent: true, direction: 'center', className: 'wk-label'}})
-    .setLatLng([f.properties.lat, f.properties.lon]).setContent(f.properties.name + '<br>' + f.properties.pop).addTo(m));
-  L.control.scale({{imperial: false}}).addTo(m);
-  m.fitBounds(areas.getBounds());
-  m.on('move', () => {{
-    if (syncing) return;
-    syncing = true;
-    maps.forEach(o => {{ if (o !== m) o.setView(m.getCenter(), m.getZoom(), {{animate: false}}); }});
-    syncing = false;
-  }});
-  maps.push(m);
-}});
-window.wkMaps = maps;
-</script></body></html>
-"""
+    """compare.html: score table with winners, moved buurten, area tables and synced maps (offline).
+
+    Parameters
+    ----------
+    comp : Comparison
+        The comparison.
+    title : str
+        The page title and heading (escaped like every name).
+
+    Returns
+    -------
+    str
+        A self-contained HTML page (Leaflet inlined) from ``templates/compare.nl.html.j2``.
+    """
+    provenance = comp.entries[0].problem.provenance
+    rows = [{"key": r["key"], "label": r["label"], "winner": r["winner"],
+             "cells": [{"text": format_value(r["key"], v), "win": _is_winner(r["winner"], name)}
+                       for name, v in zip(comp.names, r["values"])]}
+            for r in comp.rows]
+    context = {
+        "title": title,
+        "leaflet_head": Markup(leaflet_head()),
+        "names": comp.names,
+        "rows": rows,
+        "violations": [{"name": e.name, "rules": violations(e.problem, e.labels, lang="nl")}
+                       for e in comp.entries if e.scores.violations],
+        "changes": comp.changes,
+        "plans": [{"name": e.name, "areas": [{"name": r["name"], "population": r["population"], "deviation": r["deviation"],
+                                               "colour": e.colours[k]} for k, r in enumerate(e.areas)]}
+                  for e in comp.entries],
+        "catchment_estimated": provenance.catchment_estimated,
+        "practices_fictional": provenance.practices_fictional,
+        "source_line": SOURCE_LINE,
+        "map_data": [_map_data(e, comp.entries[0]) for e in comp.entries],
+    }
+    return _env().get_template("compare.nl.html.j2").render(**context)
 
 
 def write_png(comp: Comparison, path: Path, title: str) -> None:
-    """Maps side by side (same colours for matched areas), legends below, for documents."""
+    """Write compare.png: the maps side by side (same colours for matched areas), legends below, for documents.
+
+    Parameters
+    ----------
+    comp : Comparison
+        The comparison.
+    path : Path
+        The PNG to write.
+    title : str
+        The figure's title.
+    """
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     n = len(comp.entries)
-    minx, miny, maxx, maxy = comp.entries[0].problem.buurten.total_bounds
+    buurten = comp.entries[0].problem.buurten
+    if buurten is None:
+        raise ValueError("compare.png needs the buurt geometries (Problem.buurten)")
+    minx, miny, maxx, maxy = buurten.total_bounds
     aspect = (maxy - miny) / max(maxx - minx, 1.0)
     fig, axes = plt.subplots(1, n, figsize=(6.2 * n, 6.2 * aspect + 0.8), dpi=120, squeeze=False)
     for ax, e in zip(axes[0], comp.entries):
@@ -374,7 +570,19 @@ def write_png(comp: Comparison, path: Path, title: str) -> None:
 
 
 def write_comparison(comp: Comparison, folder: Path, title: str, with_png: bool = True) -> None:
-    """compare.csv, changed_buurten.csv, compare.html (and compare.png) in ``folder``."""
+    """Write compare.csv, changed_buurten.csv, compare.html (and compare.png) in ``folder``.
+
+    Parameters
+    ----------
+    comp : Comparison
+        The comparison.
+    folder : Path
+        An existing folder.
+    title : str
+        Title of the page and the figure.
+    with_png : bool
+        Also draw compare.png (the slowest part).
+    """
     folder = Path(folder)
     write_table_csv(comp, folder / "compare.csv")
     write_changes_csv(comp, folder / "changed_buurten.csv")
@@ -384,5 +592,20 @@ def write_comparison(comp: Comparison, folder: Path, title: str, with_png: bool 
 
 
 def compare_dir(base: Path, problem: Problem, names: list[str]) -> Path:
-    """``<base>/<gemeente>/compare-<name1>-<name2>...``"""
+    """The output folder of a comparison.
+
+    Parameters
+    ----------
+    base : Path
+        The output base folder (``output.dir`` or ``--out``).
+    problem : Problem
+        The municipality's Problem (gives the gemeente folder).
+    names : list of str
+        The plan names.
+
+    Returns
+    -------
+    Path
+        ``<base>/<gemeente>/compare-<name1>-<name2>...``
+    """
     return scenario_dir(base, problem, "compare-" + "-".join(names))

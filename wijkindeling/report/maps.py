@@ -18,19 +18,29 @@ import json
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import folium
 import geopandas as gpd
 import numpy as np
-from branca.element import MacroElement
+from branca.element import Figure, MacroElement
 from jinja2 import Template
 
 from ..model.metrics import area_table, score, violations
 from ..model.problem import Problem
 from ..text import escape as _esc
 from ..text import format_int as nl_int
-from .layers import areas_layer, buurten_layer
+from .layers import areas_layer, buurten_layer, buurten_of
 from .style import SOURCE_LINE, area_colours, nl_pct
+
+if TYPE_CHECKING:  # matplotlib itself is imported lazily (see static_figure)
+    from matplotlib.artist import Artist
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure as MplFigure
+    from matplotlib.figure import SubFigure
+    from matplotlib.patches import Rectangle
+    from matplotlib.text import Text
+    from matplotlib.transforms import Bbox
 
 WGS84 = "EPSG:4326"
 
@@ -39,12 +49,18 @@ WGS84 = "EPSG:4326"
 
 
 def _data_file(name: str) -> bytes:
-    return resources.files("wijkindeling").joinpath("data", name).read_bytes()
+    return resources.files("wijkindeling").joinpath("data").joinpath(name).read_bytes()
 
 
 @lru_cache(maxsize=1)
 def leaflet_assets() -> tuple[str, str]:
-    """Leaflet's CSS (images as data URIs) and JS, from the copy shipped in ``wijkindeling/data``."""
+    """Leaflet's CSS and JS, from the copy shipped in ``wijkindeling/data`` (read once, then cached).
+
+    Returns
+    -------
+    tuple of (str, str)
+        The CSS, with its images inlined as data URIs, and the JavaScript.
+    """
     css = _data_file("leaflet.css").decode("utf-8")
     for image in ("layers.png", "layers-2x.png", "marker-icon.png"):
         uri = "data:image/png;base64," + base64.b64encode(_data_file(f"leaflet-{image}")).decode("ascii")
@@ -58,11 +74,29 @@ def leaflet_head() -> str:
     return f"<style>{css}</style>\n<script>{js}</script>"
 
 
+def _page(fmap: folium.Map) -> Figure:
+    """The HTML page (branca Figure) a folium map is drawn in; folium.Map makes one for itself."""
+    root = fmap.get_root()
+    assert isinstance(root, Figure)
+    return root
+
+
 def make_offline(fmap: folium.Map) -> folium.Map:
-    """Replace folium's CDN links by the inlined Leaflet (nothing else from a CDN is needed)."""
+    """Replace folium's CDN links by the inlined Leaflet (nothing else from a CDN is needed).
+
+    Parameters
+    ----------
+    fmap : folium.Map
+        A new map; it is changed in place.
+
+    Returns
+    -------
+    folium.Map
+        The same map, whose page loads nothing from the network.
+    """
     fmap.default_js = []
     fmap.default_css = []
-    fmap.get_root().header.add_child(folium.Element(leaflet_head()), name="leaflet_inline", index=0)
+    _page(fmap).header.add_child(folium.Element(leaflet_head()), name="leaflet_inline", index=0)
     return fmap
 
 
@@ -79,11 +113,23 @@ class MetricScale(MacroElement):
 # ---------------------------------------------------------------- GeoJSON helpers
 
 
-def feature_collection(gdf: gpd.GeoDataFrame, properties: list[dict]) -> dict:
+def feature_collection(gdf: gpd.GeoDataFrame, properties: list[dict[str, Any]]) -> dict[str, Any]:
     """A GeoJSON FeatureCollection of ``gdf``'s geometries (WGS84) with the given properties.
 
     String properties are HTML-escaped, so they are safe both inside the page's ``<script>``
     and where Leaflet shows them as HTML (tooltips).
+
+    Parameters
+    ----------
+    gdf : geopandas.GeoDataFrame
+        The features; reprojected to WGS84 when it has a CRS, else taken as WGS84 already.
+    properties : list of dict
+        The properties of each feature, in the order of ``gdf``'s rows.
+
+    Returns
+    -------
+    dict
+        A FeatureCollection whose features have ids 0, 1, ... in row order.
     """
     geoms = gdf.to_crs(WGS84).geometry if gdf.crs is not None else gdf.geometry
     feats = []
@@ -148,7 +194,7 @@ def _buurt_features(problem: Problem, labels: np.ndarray) -> dict:
 
 
 def _wijk_features(problem: Problem) -> dict | None:
-    b = problem.buurten
+    b = buurten_of(problem)
     if "wijkcode" not in b or not b["wijkcode"].astype(str).str.len().gt(0).all():
         return None
     wijken = b.dissolve(by="wijkcode", aggfunc={"wijknaam": "first", "population": "sum"}).reset_index()
@@ -160,9 +206,9 @@ def _group_features(problem: Problem) -> dict | None:
     groups = [g for g in problem.groups if g.kind != "wijk"]
     if not groups:
         return None
-    b = problem.buurten.set_index("buurtcode")
+    b = buurten_of(problem).set_index("buurtcode")
     geoms = [b.geometry.loc[list(g.members)].union_all() for g in groups]
-    gdf = gpd.GeoDataFrame(geometry=geoms, crs=problem.buurten.crs)
+    gdf = gpd.GeoDataFrame(geometry=geoms, crs=buurten_of(problem).crs)
     kinds = {"kern": "Kern", "groep": "Groep"}
     props = [{"groep": f"{kinds.get(g.kind, g.kind)}: {g.name}",
               "inwoners": nl_int(b.loc[list(g.members), "population"].sum())} for g in groups]
@@ -171,14 +217,21 @@ def _group_features(problem: Problem) -> dict | None:
 
 def _practice_size(problem: Problem, p: int) -> tuple[float, bool]:
     """List size of practice ``p`` and whether it is an estimate (sum of its estimated patients)."""
-    given = problem.practices["patients"].iloc[p] if "patients" in problem.practices else np.nan
+    practices = _practices_of(problem)
+    given = practices["patients"].iloc[p] if "patients" in practices else np.nan
     if given is not None and np.isfinite(given):
         return float(given), False
     return float(problem.patients[p].sum()) if problem.patients is not None else float("nan"), True
 
 
+def _practices_of(problem: Problem) -> gpd.GeoDataFrame:
+    """The practices of a problem that has them (callers check ``problem.practices`` first)."""
+    assert problem.practices is not None
+    return problem.practices
+
+
 def _add_practices(fmap: folium.Map, problem: Problem, labels: np.ndarray, colours: list[str]) -> None:
-    prac = problem.practices.to_crs(WGS84)
+    prac = _practices_of(problem).to_crs(WGS84)
     fictional = bool(problem.provenance.practices_fictional)
     suffix = " (FICTIEF)" if fictional else ""
     group = folium.FeatureGroup(name="Huisartsenpraktijken" + suffix, show=True)
@@ -203,8 +256,8 @@ def _add_catchments(fmap: folium.Map, problem: Problem, labels: np.ndarray, colo
     estimated = bool(problem.provenance.catchment_estimated)
     title = "Patiëntaandelen per praktijk" + (" (geschat)" if estimated else "")
     group = folium.FeatureGroup(name=title, show=False)
-    prac = problem.practices.to_crs(WGS84)
-    points = problem.buurten.geometry.representative_point().to_crs(WGS84)
+    prac = _practices_of(problem).to_crs(WGS84)
+    points = buurten_of(problem).geometry.representative_point().to_crs(WGS84)
     top = problem.patients.max()
     for p, row in enumerate(prac.itertuples()):
         total = problem.patients[p].sum()
@@ -294,10 +347,31 @@ def _add_outlines(fmap: folium.Map, features: dict | None, layer: str, name: str
 
 
 def interactive_map(problem: Problem, labels: np.ndarray, title: str = "", colours: list[str] | None = None) -> folium.Map:
-    """Folium map: areas, buurten with tooltips, wijken/kernen, practices, catchments, legend, layer control."""
+    """The interactive map of a plan (map.html), usable offline.
+
+    Layers: areas, CBS wijken and kernen/groups (hidden by default), buurten with tooltips, barriers,
+    area names, practices and their patients' buurten (when there are practices); plus a title,
+    a legend with every area's inhabitants and deviation, and a layer control.
+
+    Parameters
+    ----------
+    problem : Problem
+        The problem the plan divides.
+    labels : numpy.ndarray
+        Area index per buurt, in the order of ``problem.codes``.
+    title : str
+        Title shown at the top of the map.
+    colours : list of str, optional
+        Hex colour per area; by default :func:`wijkindeling.report.style.area_colours`.
+
+    Returns
+    -------
+    folium.Map
+        The map; ``.save(path)`` writes the page.
+    """
     labels = np.asarray(labels, dtype=int)
     colours = colours or area_colours(problem.k)
-    minx, miny, maxx, maxy = problem.buurten.to_crs(WGS84).total_bounds
+    minx, miny, maxx, maxy = buurten_of(problem).to_crs(WGS84).total_bounds
     fmap = folium.Map(location=[(miny + maxy) / 2, (minx + maxx) / 2], tiles=None, zoom_start=12, control_scale=False,
                       zoom_snap=0.25)
     make_offline(fmap)
@@ -330,24 +404,39 @@ def interactive_map(problem: Problem, labels: np.ndarray, title: str = "", colou
         _add_catchments(fmap, problem, labels, colours)
         _add_practices(fmap, problem, labels, colours)
     folium.LayerControl(collapsed=False).add_to(fmap)
-    fmap.get_root().html.add_child(folium.Element(_legend_html(problem, labels, title, colours)))
+    _page(fmap).html.add_child(folium.Element(_legend_html(problem, labels, title, colours)))
     return fmap
 
 
 # ---------------------------------------------------------------- static map
 
 
-def _label_boxes(ax, texts: list) -> list:
-    """Display boxes of the labels (their background box when they have one), as last drawn."""
+def _label_boxes(ax: Any, texts: list[Text]) -> list[Bbox]:
+    """Display boxes of the labels (their background box when they have one), as last drawn.
+
+    ``ax`` is typed Any: ``get_renderer`` is a method of the Agg canvas we draw on, not of FigureCanvasBase.
+    """
     renderer = ax.figure.canvas.get_renderer()
-    return [t.get_bbox_patch().get_window_extent(renderer) if t.get_bbox_patch() else t.get_window_extent(renderer)
-            for t in texts]
+    boxes = []
+    for t in texts:
+        patch = t.get_bbox_patch()
+        boxes.append(patch.get_window_extent(renderer) if patch else t.get_window_extent(renderer))
+    return boxes
 
 
-def separate_labels(ax, texts: list) -> None:
-    """Move overlapping area labels apart (small areas in a dense town), each with a leader line to its area;
-    labels that overlap no other stay where they are and are avoided. Deterministic (adjustText)."""
-    from adjustText import adjust_text
+def separate_labels(ax: Axes, texts: list[Text]) -> None:
+    """Move overlapping labels apart (small areas in a dense town), each with a leader line to its place.
+
+    Labels that overlap no other stay where they are and are avoided. Deterministic (adjustText).
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+        The axes the labels are drawn in; its figure is drawn once to measure them.
+    texts : list of matplotlib.text.Text
+        The labels; the overlapping ones are moved in place.
+    """
+    from adjustText import adjust_text  # lazily: adjustText imports matplotlib, which only PNG maps need
 
     if len(texts) < 2:
         return
@@ -364,9 +453,32 @@ def separate_labels(ax, texts: list) -> None:
                 arrowprops={"arrowstyle": "-", "color": "#111111", "lw": 0.8})
 
 
-def static_figure(problem: Problem, labels: np.ndarray, title: str = "", colours: list[str] | None = None, ax=None,
-                  legend_below: bool = False):
-    """Matplotlib figure of a plan: areas, labels with inhabitants, legend, scale bar, north arrow, source."""
+def static_figure(problem: Problem, labels: np.ndarray, title: str = "", colours: list[str] | None = None,
+                  ax: Axes | None = None, legend_below: bool = False) -> MplFigure | SubFigure:
+    """The static map of a plan as a matplotlib figure: areas, labels with inhabitants, legend, scale bar,
+    north arrow and source line (barriers and practices when the problem has them).
+
+    Parameters
+    ----------
+    problem : Problem
+        The problem the plan divides.
+    labels : numpy.ndarray
+        Area index per buurt, in the order of ``problem.codes``.
+    title : str
+        Title above the map; empty for none.
+    colours : list of str, optional
+        Hex colour per area; by default :func:`wijkindeling.report.style.area_colours`.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw into (one panel of a larger figure); by default a new figure of its own.
+    legend_below : bool
+        Put the legend under the map instead of to its right (for side-by-side panels).
+
+    Returns
+    -------
+    matplotlib.figure.Figure or matplotlib.figure.SubFigure
+        The figure drawn into: a new Figure, or ``ax``'s figure when given.
+    """
+    # lazily: matplotlib takes seconds to import and only the PNG maps need it
     import matplotlib
 
     matplotlib.use("Agg")
@@ -378,16 +490,17 @@ def static_figure(problem: Problem, labels: np.ndarray, title: str = "", colours
     colours = colours or area_colours(problem.k)
     areas = areas_layer(problem, labels)
     rows = area_table(problem, labels)
+    fig: MplFigure | SubFigure
     if ax is None:
         fig, ax = plt.subplots(figsize=(9, 8.2), dpi=130)
     else:
         fig = ax.figure
     for k, row in enumerate(areas.itertuples()):
         gpd.GeoSeries([row.geometry], crs=areas.crs).plot(ax=ax, color=colours[k], alpha=0.8, edgecolor="none", zorder=1)
-    problem.buurten.boundary.plot(ax=ax, color="#555555", linewidth=0.35, zorder=2)
+    buurten_of(problem).boundary.plot(ax=ax, color="#555555", linewidth=0.35, zorder=2)
     areas.boundary.plot(ax=ax, color="#111111", linewidth=1.8, zorder=3)
     lines = problem.barrier_lines
-    handles = [Patch(facecolor=colours[k], edgecolor="#111111",
+    handles: list[Artist] = [Patch(facecolor=colours[k], edgecolor="#111111",
                      label=f"{r['name']}: {nl_int(r['population'])} inw. ({nl_pct(r['deviation'])})")
                for k, r in enumerate(rows)]
     if lines is not None and len(lines):
@@ -407,7 +520,7 @@ def static_figure(problem: Problem, labels: np.ndarray, title: str = "", colours
     ax.set_aspect("equal")
     ax.set_axis_off()
     separate_labels(ax, texts)
-    where = {"loc": "upper center", "bbox_to_anchor": (0.5, -0.07)} if legend_below else {"loc": "upper left", "bbox_to_anchor": (1.0, 1.0)}
+    where: dict[str, Any] = {"loc": "upper center", "bbox_to_anchor": (0.5, -0.07)} if legend_below else {"loc": "upper left", "bbox_to_anchor": (1.0, 1.0)}
     ax.legend(handles=handles, **where, fontsize=8, frameon=False,
               title=f"Doel {nl_int(problem.target)} inw. ({nl_int(problem.lo)}–{nl_int(problem.hi)})", title_fontsize=8)
     scale_bar(ax)
@@ -424,10 +537,27 @@ def static_figure(problem: Problem, labels: np.ndarray, title: str = "", colours
 
 
 def static_map(problem: Problem, labels: np.ndarray, path: Path, title: str = "", colours: list[str] | None = None) -> None:
-    """PNG map for documents: areas, labels with inhabitants, legend, scale bar, north arrow, source."""
+    """Write the static map of a plan (map.png, the figure of :func:`static_figure`) for documents.
+
+    Parameters
+    ----------
+    problem : Problem
+        The problem the plan divides.
+    labels : numpy.ndarray
+        Area index per buurt, in the order of ``problem.codes``.
+    path : pathlib.Path
+        The image file to write (format from its suffix, PNG here).
+    title : str
+        Title above the map; empty for none.
+    colours : list of str, optional
+        Hex colour per area; by default :func:`wijkindeling.report.style.area_colours`.
+    """
+    # lazily: matplotlib is slow to import and only the PNG maps need it (static_figure sets the Agg backend)
     import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure as MplFigure
 
     fig = static_figure(problem, labels, title, colours)
+    assert isinstance(fig, MplFigure)  # no ``ax`` given, so static_figure made a figure of its own
     fig.savefig(path, bbox_inches="tight", pad_inches=0.15)
     plt.close(fig)
 
@@ -442,8 +572,19 @@ def nice_length(span: float) -> float:
     return float(power)
 
 
-def scale_bar(ax) -> float:
-    """A two-segment scale bar in the lower right (axes in metres, RD New); returns its length."""
+def scale_bar(ax: Axes) -> float:
+    """Draw a two-segment scale bar in the lower right of ``ax`` (axes in metres, RD New).
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+        A map whose limits are set already.
+
+    Returns
+    -------
+    float
+        The bar's length in metres (see :func:`nice_length`).
+    """
     x0, x1 = ax.get_xlim()
     y0, y1 = ax.get_ylim()
     length = nice_length(x1 - x0)
@@ -456,23 +597,37 @@ def scale_bar(ax) -> float:
     return length
 
 
-def matplotlib_rectangle(xy, width, height, colour):
-    from matplotlib.patches import Rectangle
+def matplotlib_rectangle(xy: tuple[float, float], width: float, height: float, colour: str) -> Rectangle:
+    """A rectangle of the scale bar: filled with ``colour``, black outline, lower-left corner at ``xy``."""
+    from matplotlib.patches import Rectangle  # lazily: matplotlib is slow to import and only PNG maps need it
 
     return Rectangle(xy, width, height, facecolor=colour, edgecolor="black", linewidth=0.8, zorder=7)
 
 
-def north_arrow(ax) -> None:
+def north_arrow(ax: Axes) -> None:
+    """Draw a north arrow with an ``N`` in the upper right corner of ``ax`` (maps are drawn north up)."""
     ax.annotate("N", xy=(0.96, 0.97), xytext=(0.96, 0.88), xycoords="axes fraction", ha="center", va="center",
                 fontsize=11, fontweight="bold", arrowprops={"arrowstyle": "-|>", "color": "black", "lw": 1.5})
 
 
 def write_maps(problem: Problem, labels: np.ndarray, folder: Path, title: str = "") -> None:
-    """map.html and map.png in ``folder``."""
+    """Write map.html (:func:`interactive_map`) and map.png (:func:`static_map`) into ``folder``.
+
+    Parameters
+    ----------
+    problem : Problem
+        The problem the plan divides.
+    labels : numpy.ndarray
+        Area index per buurt, in the order of ``problem.codes``.
+    folder : pathlib.Path
+        An existing folder.
+    title : str
+        Title of both maps.
+    """
     interactive_map(problem, labels, title).save(str(Path(folder) / "map.html"))
     static_map(problem, labels, Path(folder) / "map.png", title)
 
 
-def geojson_text(data: dict) -> str:
+def geojson_text(data: dict[str, Any]) -> str:
     """Compact JSON for embedding in a page (``<`` already escaped by :func:`feature_collection`)."""
     return json.dumps(data, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")

@@ -18,9 +18,11 @@ import signal
 import sys
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from types import FrameType
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -34,12 +36,29 @@ from .maps import write_maps
 from .plans import write_plan_csv, write_plan_gpkg
 from .qgis import write_geojson
 
+if TYPE_CHECKING:  # for annotations only; the optimiser is not needed to write a plan
+    from ..optimise import Solution
+
 
 def scenario_dir(base: Path, problem: Problem, scenario: str) -> Path:
+    """The folder of a scenario: ``<base>/<gemeente>/<scenario>``, both names slugged.
+
+    Parameters
+    ----------
+    base : pathlib.Path
+        The output base folder (``output.dir`` or ``--out``).
+    problem : Problem
+        Its provenance names the municipality (gemeente, else gemeentecode, else ``gemeente``).
+    scenario : str
+        The scenario name.
+
+    Returns
+    -------
+    pathlib.Path
+        The folder; nothing is created.
+    """
     gemeente = problem.provenance.gemeente or problem.provenance.gemeentecode or "gemeente"
     return Path(base) / slug(str(gemeente)) / slug(scenario)
-
-
 
 
 def _pid_alive(pid: int) -> bool:
@@ -62,7 +81,17 @@ def clean_stale(parent: Path) -> list[str]:
     """Tidy what killed runs left in ``parent``: remove their temporary folders, and put back a
     previous scenario folder that a run killed in the middle of its swap had moved aside.
 
-    Folders of runs that are still alive are left alone. Returns what was done (for messages).
+    Folders of runs that are still alive, and those this process is writing, are left alone.
+
+    Parameters
+    ----------
+    parent : pathlib.Path
+        The folder that holds scenario folders (a missing folder is nothing to tidy).
+
+    Returns
+    -------
+    list of str
+        What was done, one sentence per folder (for messages).
     """
     parent = Path(parent)
     done: list[str] = []
@@ -84,7 +113,20 @@ def clean_stale(parent: Path) -> list[str]:
 
 
 def check_target(target: Path, force: bool) -> None:
-    """Tidy leftovers of killed runs, then refuse an existing scenario folder unless ``force``."""
+    """Tidy leftovers of killed runs, then refuse an existing scenario folder unless ``force``.
+
+    Parameters
+    ----------
+    target : pathlib.Path
+        The scenario folder about to be written.
+    force : bool
+        Whether an existing ``target`` may be replaced.
+
+    Raises
+    ------
+    ConfigError
+        When ``target`` exists and ``force`` is not set, or its parent cannot be created or written.
+    """
     clean_stale(Path(target).parent)
     if Path(target).exists() and not force:
         raise ConfigError(f"{target}: this scenario folder exists already; use --force to overwrite it or --scenario to choose another name.")
@@ -109,7 +151,7 @@ def _signals_deferred() -> Iterator[None]:
         yield
         return
     caught: list[int] = []
-    previous = {sig: signal.signal(sig, lambda num, frame: caught.append(num)) for sig in (signal.SIGINT, signal.SIGTERM)}
+    previous: dict[int, Callable[[int, FrameType | None], Any] | int | None] = {sig: signal.signal(sig, lambda num, frame: caught.append(num)) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         yield
     finally:
@@ -154,6 +196,18 @@ def atomic_dir(target: Path, force: bool) -> Iterator[Path]:
     The temporary folder ``.<name>.tmp-<pid>-<random>`` lies next to the target. An exception or
     Ctrl-C removes it and leaves the previous folder as it was; after a kill (SIGKILL, power loss)
     the next run removes it (:func:`clean_stale`).
+
+    Parameters
+    ----------
+    target : pathlib.Path
+        The folder to write; checked first with :func:`check_target`.
+    force : bool
+        Whether an existing ``target`` may be replaced.
+
+    Yields
+    ------
+    pathlib.Path
+        The empty temporary folder to write into, with the permissions a plain ``mkdir`` gives.
     """
     target = Path(target)
     check_target(target, force)
@@ -170,7 +224,7 @@ def atomic_dir(target: Path, force: bool) -> Iterator[Path]:
         ACTIVE_TEMP.discard(tmp)
 
 
-def _round(value, digits: int = 6):
+def _round(value: Any, digits: int = 6) -> Any:
     if isinstance(value, float):
         return round(value, digits)
     if isinstance(value, dict):
@@ -183,9 +237,22 @@ def _round(value, digits: int = 6):
 SECONDS_MEANING = "solver time limit in seconds; the measured wall time is in run.json (not reproducible)"
 
 
-def stopped_by(solution, mip_gap: float = 0.0) -> str | None:
-    """Why the solver stopped: 'proof' (optimal or infeasible), 'mip_gap' (the configured gap was
-    reached) or 'time_limit'. Only the first two are reproducible: a clock decides the third."""
+def stopped_by(solution: Solution | None, mip_gap: float = 0.0) -> str | None:
+    """Why the solver stopped. Only 'proof' and 'mip_gap' are reproducible: a clock decides 'time_limit'.
+
+    Parameters
+    ----------
+    solution : Solution or None
+        The solver's result; None for a plan that was given, not solved.
+    mip_gap : float
+        The relative gap the solver was configured to stop at (``solver.mip_gap``).
+
+    Returns
+    -------
+    str or None
+        'proof' (optimal or infeasible), 'mip_gap' (status ``gap`` within ``mip_gap``), else
+        'time_limit'; None without a solution.
+    """
     if solution is None:
         return None
     if solution.status in ("optimal", "infeasible"):
@@ -195,13 +262,34 @@ def stopped_by(solution, mip_gap: float = 0.0) -> str | None:
     return "time_limit"
 
 
-def metrics_record(problem: Problem, labels: np.ndarray, solution=None, scenario: str = "", extra: dict | None = None,
-                   solver_settings: dict | None = None) -> dict:
+def metrics_record(problem: Problem, labels: np.ndarray, solution: Solution | None = None, scenario: str = "",
+                   extra: dict | None = None, solver_settings: dict | None = None) -> dict:
     """The content of metrics.json for a plan (with the solver's status when there is one).
 
     Everything in it is a function of the inputs, so identical inputs give a byte-identical file
     whenever the solver stopped by proof (see :func:`stopped_by`). The wall time of a run is not:
     it goes to run.json, and ``seconds`` here is the solver's time limit (``seconds_meaning`` says so).
+
+    Parameters
+    ----------
+    problem : Problem
+        The problem the plan divides.
+    labels : numpy.ndarray
+        Area index per buurt, in the order of ``problem.codes``.
+    solution : Solution, optional
+        The solver's result; None for a given (imported or evaluated) plan, whose status is 'given'.
+    scenario : str
+        The scenario name.
+    extra : dict, optional
+        Keys added at the end (``time_limit``, ``imported_from``, ...); they replace keys of the same name.
+    solver_settings : dict, optional
+        The solver settings of the run (backend, time_limit, mip_gap, seed, threads).
+
+    Returns
+    -------
+    dict
+        The record: status, per-area figures, scores from :mod:`wijkindeling.model.metrics`, weights,
+        catchment and provenance facts; floats rounded to 6 digits.
     """
     settings = dict(solver_settings or {})
     if solution is not None and "time_limit" not in settings:
@@ -278,11 +366,27 @@ def metrics_record(problem: Problem, labels: np.ndarray, solution=None, scenario
 
 
 def write_metrics_json(record: dict, path: Path) -> None:
+    """Write a record as UTF-8 JSON, indented by 2, keys in their order, with a final newline (metrics.json, run.json)."""
     Path(path).write_text(json.dumps(record, indent=2, ensure_ascii=False, sort_keys=False) + "\n", encoding="utf-8")
 
 
-def run_record(solution, solver_settings: dict | None = None, problem: Problem | None = None) -> dict:
-    """The content of run.json: what differs between identical runs (timing, machine)."""
+def run_record(solution: Solution | None, solver_settings: dict | None = None, problem: Problem | None = None) -> dict:
+    """The content of run.json: what differs between identical runs (timing, machine).
+
+    Parameters
+    ----------
+    solution : Solution or None
+        The solver's result (its time and status); None for a given plan.
+    solver_settings : dict, optional
+        The solver settings of the run.
+    problem : Problem, optional
+        Gives the config and data hashes, to tie run.json to its metrics.json.
+
+    Returns
+    -------
+    dict
+        Finishing time (UTC), solve time, status, settings, tool, Python and platform versions.
+    """
     return {
         "note": "timing and machine of this run; unlike metrics.json not reproducible",
         "finished_utc": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
@@ -300,12 +404,39 @@ def run_record(solution, solver_settings: dict | None = None, problem: Problem |
 ALTERNATIVES_DIR = "alternatives"  # plans 2..N of ``propose --alternatives N``
 
 
-def write_run(problem: Problem, labels: np.ndarray, out_dir: Path, solution=None, scenario: str = "voorstel",
-              force: bool = False, extra: dict | None = None, with_map: bool = True,
+def write_run(problem: Problem, labels: np.ndarray, out_dir: Path, solution: Solution | None = None,
+              scenario: str = "voorstel", force: bool = False, extra: dict | None = None, with_map: bool = True,
               solver_settings: dict | None = None, alternatives: list[np.ndarray] | None = None) -> Path:
-    """Write plan.csv, plan.gpkg, metrics.json, run.json and the maps into ``out_dir`` atomically.
+    """Write a scenario folder atomically (:func:`atomic_dir`): plan.csv, plan.gpkg, gebieden.geojson,
+    buurten.geojson, metrics.json, run.json and the maps (map.html, map.png).
 
-    ``alternatives`` (plans 2..N, best first) go to ``alternatives/plan-<i>.csv`` in the same atomic write.
+    Parameters
+    ----------
+    problem : Problem
+        The problem the plan divides.
+    labels : numpy.ndarray
+        Area index per buurt, in the order of ``problem.codes``.
+    out_dir : pathlib.Path
+        The scenario folder (see :func:`scenario_dir`).
+    solution : Solution, optional
+        The solver's result; None for a given plan.
+    scenario : str
+        The scenario name, in metrics.json and the map title.
+    force : bool
+        Whether an existing ``out_dir`` may be replaced.
+    extra : dict, optional
+        Extra keys for metrics.json (see :func:`metrics_record`).
+    with_map : bool
+        Whether to draw map.html and map.png.
+    solver_settings : dict, optional
+        The solver settings, for metrics.json and run.json.
+    alternatives : list of numpy.ndarray, optional
+        Plans 2..N (best first), written to ``alternatives/plan-<i>.csv``.
+
+    Returns
+    -------
+    pathlib.Path
+        ``out_dir``.
     """
     with atomic_dir(out_dir, force) as tmp:
         write_plan_csv(problem, labels, tmp / "plan.csv")

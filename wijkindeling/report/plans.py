@@ -7,29 +7,62 @@ names) and ``plan.gpkg`` (layers ``buurten`` and ``gebieden``).
 
 from __future__ import annotations
 
+import tempfile
+import warnings
 from dataclasses import replace
 from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyogrio
 
 from ..errors import DataError
 from ..model.problem import Problem
 from ..sources.tables import read_table
-from .layers import areas_layer, buurten_layer, plan_frame
+from .layers import areas_layer, buurten_layer, buurten_of, plan_frame
 from .qgis import write_plan_styles
 
 
 def write_plan_csv(problem: Problem, labels: np.ndarray, path: Path) -> None:
+    """Write plan.csv: ``buurtcode,area`` (area name), one row per buurt in buurtcode order, LF line ends.
+
+    Parameters
+    ----------
+    problem : Problem
+        The problem the plan divides; gives the buurtcodes and the area names.
+    labels : numpy.ndarray
+        Area index per buurt, in the order of ``problem.codes``.
+    path : pathlib.Path
+        The file to write.
+    """
     plan_frame(problem, labels).to_csv(path, index=False, lineterminator="\n")
 
 
 def read_plan_csv(path: Path, problem: Problem) -> tuple[np.ndarray, list[str]]:
-    """Read ``buurtcode,area`` (area as a name or number); returns labels and the area names found.
+    """Read a plan table ``buurtcode,area`` (area as a name or number; ``gebied`` also names the column).
 
     Area names keep the order in which they first appear in buurtcode order, so the same
     division always gets the same labels.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        A CSV (``,`` or ``;`` separated, see :func:`wijkindeling.sources.tables.read_table`) with one row per buurt.
+    problem : Problem
+        The municipality's problem; every one of its buurten needs exactly one row.
+
+    Returns
+    -------
+    labels : numpy.ndarray
+        Area index per buurt, in the order of ``problem.codes``.
+    names : list of str
+        The area names, indexed by label.
+
+    Raises
+    ------
+    DataError
+        For an empty file, missing columns, a duplicate, unknown or missing buurtcode, or an empty area.
     """
     df = read_table(path)
     if df.empty:
@@ -60,7 +93,22 @@ def read_plan_csv(path: Path, problem: Problem) -> tuple[np.ndarray, list[str]]:
 
 
 def problem_for_plan(problem: Problem, names: list[str]) -> Problem:
-    """The problem re-sized to an imported plan's number of areas (same size rule), with its names."""
+    """The problem re-sized to an imported plan's number of areas (same size rule), with its names.
+
+    Parameters
+    ----------
+    problem : Problem
+        The problem built from the config.
+    names : list of str
+        The plan's area names, indexed by label (as :func:`read_plan` returns them).
+
+    Returns
+    -------
+    Problem
+        A copy (re-sized by :meth:`Problem.with_k` when the number of areas differs) with those
+        area names, and the problem's locks re-indexed to the plan's area of the same name (locks
+        to an area the plan lacks are dropped).
+    """
     if len(names) == problem.k:
         sized = problem
     else:
@@ -69,10 +117,22 @@ def problem_for_plan(problem: Problem, names: list[str]) -> Problem:
 
 
 def write_plan_gpkg(problem: Problem, labels: np.ndarray, path: Path) -> None:
-    """plan.gpkg with layers ``buurten`` and ``gebieden`` (and ``praktijken`` when there are practices)."""
+    """Write plan.gpkg: layers ``buurten``, ``gebieden`` and ``praktijken`` (when there are practices),
+    the table ``provenance`` and default QGIS styles.
+
+    Parameters
+    ----------
+    problem : Problem
+        The problem the plan divides.
+    labels : numpy.ndarray
+        Area index per buurt, in the order of ``problem.codes``.
+    path : pathlib.Path
+        The GeoPackage to write (a new file).
+    """
     buurten_layer(problem, labels).to_file(path, layer="buurten", driver="GPKG")
     areas_layer(problem, labels).to_file(path, layer="gebieden", driver="GPKG")
     if problem.practices is not None:
+        assert problem.practice_home is not None  # the problem gives every practice a home buurt
         prac = problem.practices.copy()
         prac["area"] = [problem.area_names[int(labels[h])] for h in problem.practice_home]
         prac.to_file(path, layer="praktijken", driver="GPKG")
@@ -84,9 +144,16 @@ PROVENANCE_KEYS = ("tool_version", "config_hash", "data_hash", "gemeentecode", "
 
 
 def write_provenance_table(problem: Problem, path: Path) -> None:
-    """Attribute table ``provenance`` (key, value) in the GeoPackage: tool version, config and data hash."""
-    import pyogrio
+    """Add the attribute table ``provenance`` (key, value) to a GeoPackage.
 
+    Parameters
+    ----------
+    problem : Problem
+        Its provenance gives the rows: tool version, config and data hash, gemeentecode,
+        attribution, and one ``data_file:<name>`` row per input file.
+    path : pathlib.Path
+        An existing GeoPackage.
+    """
     rows = [(k, str(getattr(problem.provenance, k))) for k in PROVENANCE_KEYS]
     rows += [(f"data_file:{k}", v) for k, v in sorted(problem.provenance.data_files.items())]
     pyogrio.write_dataframe(pd.DataFrame(rows, columns=["key", "value"]), path, layer="provenance", driver="GPKG")
@@ -100,8 +167,22 @@ NAME_FIELDS = ("area", "gebied", "gebiedsnaam", "naam", "name", "wijknaam", "sta
 
 
 def wijken_plan(problem: Problem) -> tuple[np.ndarray, list[str]]:
-    """The CBS wijken themselves as a division: one area per wijk, named after the wijk."""
-    b = problem.buurten.set_index("buurtcode").loc[problem.codes]
+    """The CBS wijken themselves as a division: one area per wijk.
+
+    Parameters
+    ----------
+    problem : Problem
+        The municipality's problem.
+
+    Returns
+    -------
+    labels : numpy.ndarray
+        Area index per buurt, in the order of ``problem.codes``.
+    names : list of str
+        One name per area, in order of first appearance: the wijknaam, or the wijkcode when the
+        wijk has no name.
+    """
+    b = buurten_of(problem).set_index("buurtcode").loc[problem.codes]
     keys = [f"{n}" if str(n).strip() else str(c) for c, n in zip(b["wijkcode"], b["wijknaam"])]
     names: list[str] = []
     for key in keys:
@@ -113,7 +194,28 @@ def wijken_plan(problem: Problem) -> tuple[np.ndarray, list[str]]:
 def read_plan(path: Path | str, problem: Problem, layer: str | None = None, field: str | None = None) -> tuple[np.ndarray, list[str]]:
     """A division from ``plan.csv``, a plan.gpkg of ours, or any polygon layer (GeoPackage, GeoJSON, shapefile).
 
-    ``cbs-wijken`` (or ``wijken``) gives the municipality's CBS wijken as areas.
+    Parameters
+    ----------
+    path : pathlib.Path or str
+        The plan file; ``cbs-wijken`` (or ``wijken``) gives the municipality's CBS wijken as areas.
+    problem : Problem
+        The municipality's problem.
+    layer : str, optional
+        Layer of a GeoPackage to read (see :func:`read_plan_layer`).
+    field : str, optional
+        Field with the area name in a polygon layer (see :func:`read_plan_layer`).
+
+    Returns
+    -------
+    labels : numpy.ndarray
+        Area index per buurt, in the order of ``problem.codes``.
+    names : list of str
+        The area names, indexed by label.
+
+    Raises
+    ------
+    DataError
+        When the file is missing, of an unknown format or not a valid plan.
     """
     if str(path).lower() in CBS_WIJKEN:
         return wijken_plan(problem)
@@ -129,8 +231,6 @@ def read_plan(path: Path | str, problem: Problem, layer: str | None = None, fiel
 
 
 def _pick_layer(path: Path, layer: str | None) -> str | None:
-    import pyogrio
-
     layers = [str(name) for name, _geom in pyogrio.list_layers(path)]
     if layer is not None:
         if layer not in layers:
@@ -157,6 +257,31 @@ def read_plan_layer(path: Path, problem: Problem, layer: str | None = None, fiel
     Polygons with the same name (``field``, or the first of area/gebied/naam/name/wijknaam/... found)
     form one area; without a name field the polygons are named Gebied 1..n in file order. Each buurt
     goes to the area that covers the largest part of it; a buurt that no polygon touches is an error.
+    Buurten less than half inside their area, and areas that get no buurt, give a warning.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        A GeoPackage, GeoJSON or shapefile.
+    problem : Problem
+        The municipality's problem.
+    layer : str, optional
+        The layer to read; by default ``buurten`` of a plan.gpkg, else the first polygon layer.
+    field : str, optional
+        The field with the area name; by default the first of :data:`NAME_FIELDS` the layer has.
+
+    Returns
+    -------
+    labels : numpy.ndarray
+        Area index per buurt, in the order of ``problem.codes``.
+    names : list of str
+        The area names, indexed by label.
+
+    Raises
+    ------
+    DataError
+        When the layer cannot be read, is empty or has no CRS, a name is empty, or a buurt lies
+        outside every polygon.
     """
     chosen = _pick_layer(path, layer)
     try:
@@ -173,7 +298,7 @@ def read_plan_layer(path: Path, problem: Problem, layer: str | None = None, fiel
         return _plan_from_frame(frame, problem, path)
     if gdf.crs is None:
         raise DataError(f"{path}: layer '{chosen}' has no coordinate system; save it with one (e.g. EPSG:28992).")
-    gdf = gdf[gdf.geometry.notna() & ~gdf.geometry.is_empty].to_crs(problem.buurten.crs)
+    gdf = gdf[gdf.geometry.notna() & ~gdf.geometry.is_empty].to_crs(buurten_of(problem).crs)
     gdf["geometry"] = gdf.geometry.make_valid()
     names = [str(v).strip() for v in gdf[name_col]] if name_col else [f"Gebied {i + 1}" for i in range(len(gdf))]
     if any(n in ("", "nan", "None") for n in names):
@@ -184,8 +309,6 @@ def read_plan_layer(path: Path, problem: Problem, layer: str | None = None, fiel
 
 def _plan_from_frame(frame: pd.DataFrame, problem: Problem, path: Path) -> tuple[np.ndarray, list[str]]:
     """Labels from a ``buurtcode, area`` table, with the same checks as read_plan_csv."""
-    import tempfile
-
     with tempfile.TemporaryDirectory() as tmp:
         csv = Path(tmp) / "plan.csv"
         frame.to_csv(csv, index=False)
@@ -196,8 +319,22 @@ def _plan_from_frame(frame: pd.DataFrame, problem: Problem, path: Path) -> tuple
 
 
 def overlap_matrix(problem: Problem, areas: gpd.GeoDataFrame) -> np.ndarray:
-    """Area (m²) of each buurt (rows) covered by each area polygon (columns)."""
-    buurten = problem.buurten.set_index("buurtcode").loc[problem.codes].reset_index()
+    """The area (m²) of each buurt covered by each area polygon.
+
+    Parameters
+    ----------
+    problem : Problem
+        The municipality's problem.
+    areas : geopandas.GeoDataFrame
+        Area polygons with a 0-based index, in the CRS of ``problem.buurten``.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape ``(problem.n, len(areas))``: rows in the order of ``problem.codes``, columns in the
+        order of ``areas``.
+    """
+    buurten = buurten_of(problem).set_index("buurtcode").loc[problem.codes].reset_index()
     out = np.zeros((problem.n, len(areas)))
     hits = gpd.sjoin(buurten[["geometry"]], areas[["geometry"]], predicate="intersects", how="inner")
     for b, a in zip(hits.index, hits["index_right"]):
@@ -206,14 +343,12 @@ def overlap_matrix(problem: Problem, areas: gpd.GeoDataFrame) -> np.ndarray:
 
 
 def _assign_by_overlap(problem: Problem, areas: gpd.GeoDataFrame, path: Path) -> tuple[np.ndarray, list[str]]:
-    import warnings
-
     overlap = overlap_matrix(problem, areas)
     best = overlap.argmax(axis=1)
-    size = problem.buurten.set_index("buurtcode").loc[problem.codes].geometry.area.to_numpy()
+    size = buurten_of(problem).set_index("buurtcode").loc[problem.codes].geometry.area.to_numpy()
     share = overlap[np.arange(problem.n), best] / np.maximum(size, 1e-9)
-    for b in np.flatnonzero(overlap.max(axis=1) <= 0):
-        raise DataError(f"{path}: buurt {problem.codes[b]} ({problem.names[b]}) lies outside every area polygon; "
+    for outside in np.flatnonzero(overlap.max(axis=1) <= 0):
+        raise DataError(f"{path}: buurt {problem.codes[outside]} ({problem.names[outside]}) lies outside every area polygon; "
                         "extend a polygon over it or add a polygon for it.")
     weak = [f"{problem.names[b]} ({100 * share[b]:.0f} %)" for b in np.flatnonzero(share < 0.5)]
     if weak:

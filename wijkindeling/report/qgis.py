@@ -16,6 +16,7 @@ from xml.sax.saxutils import quoteattr
 
 import numpy as np
 import pandas as pd
+import pyogrio
 
 from ..model.metrics import area_table
 from ..model.problem import Problem
@@ -84,7 +85,22 @@ def _qml(renderer: str, labeling: str = "") -> str:
 
 
 def areas_qml(names: list[str], colours: list[str], legend: list[str]) -> str:
-    """Categorised fill on field ``area``: one colour per area, label 'name / N inw.'."""
+    """The QML style of layer ``gebieden``: a categorised fill on field ``area``, labels 'name / N inw.'.
+
+    Parameters
+    ----------
+    names : list of str
+        The area names, the values of field ``area`` (one category each, in this order).
+    colours : list of str
+        Hex fill colour per area, in the order of ``names``.
+    legend : list of str
+        Legend text per area, in the order of ``names``.
+
+    Returns
+    -------
+    str
+        A QGIS style document (QML).
+    """
     cats = "".join(f'<category render="true" value={quoteattr(n)} label={quoteattr(lbl)} symbol="{i}" type="string"/>'
                    for i, (n, lbl) in enumerate(zip(names, legend)))
     symbols = "".join(_fill_symbol(str(i), c) for i, c in enumerate(colours))
@@ -95,7 +111,7 @@ def areas_qml(names: list[str], colours: list[str], legend: list[str]) -> str:
 
 
 def buurten_qml() -> str:
-    """Grey outlines without fill, labelled with the buurt name at larger scales."""
+    """The QML style of layer ``buurten``: grey outlines without fill, labelled with the buurt name at larger scales."""
     renderer = ('<renderer-v2 type="singleSymbol" forceraster="0" symbollevels="0" enableorderby="0"><symbols>'
                 + _fill_symbol("0", "#ffffff", outline="#555555", width=0.26, style="no")
                 + "</symbols></renderer-v2>")
@@ -103,21 +119,29 @@ def buurten_qml() -> str:
 
 
 def practices_qml() -> str:
+    """The QML style of layer ``praktijken``: white dots, labelled with the practice name at larger scales."""
     renderer = ('<renderer-v2 type="singleSymbol" forceraster="0" symbollevels="0" enableorderby="0"><symbols>'
                 + _marker_symbol("0") + "</symbols></renderer-v2>")
     return _qml(renderer, _labeling('"name"', 7, placement=6, priority=3, max_scale=25000))
 
 
 def geometry_column(path: Path, layer: str) -> str:
+    """The name of ``layer``'s geometry column in the GeoPackage at ``path`` (``geom`` when it has none listed)."""
     with sqlite3.connect(path) as con:
         row = con.execute("SELECT column_name FROM gpkg_geometry_columns WHERE table_name = ?", (layer,)).fetchone()
     return row[0] if row else "geom"
 
 
 def write_layer_styles(path: Path, styles: dict[str, str]) -> None:
-    """Add the QGIS table ``layer_styles`` to a GeoPackage: ``styles`` maps layer name -> QML (default style)."""
-    import pyogrio
+    """Add the QGIS table ``layer_styles`` to a GeoPackage, so QGIS opens each layer with our style.
 
+    Parameters
+    ----------
+    path : pathlib.Path
+        An existing GeoPackage that holds the styled layers.
+    styles : dict of str to str
+        Layer name -> QML; each becomes that layer's default style.
+    """
     now = dt.datetime.now(dt.timezone.utc)
     now = pd.Timestamp(now.replace(microsecond=(now.microsecond // 1000 or 1) * 1000))  # GPKG wants milliseconds
     rows = [{
@@ -131,7 +155,19 @@ def write_layer_styles(path: Path, styles: dict[str, str]) -> None:
 
 
 def write_plan_styles(problem: Problem, labels: np.ndarray, path: Path, colours: list[str] | None = None) -> None:
-    """Default QGIS styles for the layers of plan.gpkg (``gebieden``, ``buurten``, ``praktijken``)."""
+    """Write default QGIS styles for the layers of plan.gpkg (``gebieden``, ``buurten``, ``praktijken``).
+
+    Parameters
+    ----------
+    problem : Problem
+        The problem the plan divides (area names, practices).
+    labels : numpy.ndarray
+        Area index per buurt, in the order of ``problem.codes``.
+    path : pathlib.Path
+        plan.gpkg with those layers already written.
+    colours : list of str, optional
+        Hex colour per area; by default the map's colours (:func:`wijkindeling.report.style.area_colours`).
+    """
     colours = colours or area_colours(problem.k)
     rows = area_table(problem, labels)
     legend = [f"{r['name']} – {nl_int(r['population'])} inw. ({nl_pct(r['deviation'])})" for r in rows]
@@ -142,7 +178,22 @@ def write_plan_styles(problem: Problem, labels: np.ndarray, path: Path, colours:
 
 
 def write_geojson(problem: Problem, labels: np.ndarray, folder: Path) -> list[Path]:
-    """``gebieden.geojson`` and ``buurten.geojson`` in WGS84 (EPSG:4326), for web maps."""
+    """Write ``gebieden.geojson`` and ``buurten.geojson`` in WGS84 (EPSG:4326, RFC 7946), for web maps.
+
+    Parameters
+    ----------
+    problem : Problem
+        The problem the plan divides.
+    labels : numpy.ndarray
+        Area index per buurt, in the order of ``problem.codes``.
+    folder : pathlib.Path
+        An existing folder to write the two files into.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files written.
+    """
     out = []
     for name, layer in (("gebieden", areas_layer(problem, labels)), ("buurten", buurten_layer(problem, labels))):
         path = Path(folder) / f"{name}.geojson"

@@ -11,6 +11,7 @@ PALETTE = ["#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#C
            "#CC6677", "#332288", "#DDCC77", "#117733", "#88CCEE", "#882255", "#44AA99", "#999933", "#AA4499"]
 SOURCE_LINE = "Bron: CBS / Kadaster (PDOK), CC-BY 4.0"
 
+
 def area_colour(k: int) -> str:
     """The colour of area ``k`` (0-based), cycling through the palette."""
     return PALETTE[k % len(PALETTE)]
@@ -22,5 +23,18 @@ def area_colours(k: int) -> list[str]:
 
 
 def nl_pct(fraction: float, signed: bool = True) -> str:
-    """A deviation as a Dutch percentage for map labels and legends: 0.061 -> '+6,1 %'."""
+    """A deviation as a Dutch percentage for map labels and legends: 0.061 -> '+6,1 %'.
+
+    Parameters
+    ----------
+    fraction : float
+        The share to show (0.061 for 6.1 %).
+    signed : bool
+        Whether a positive value gets a ``+`` (deviations) or not (shares such as patients in own area).
+
+    Returns
+    -------
+    str
+        One decimal, Dutch decimal comma, a space before ``%``.
+    """
     return format_pct(fraction, 1, "nl", signed=signed)

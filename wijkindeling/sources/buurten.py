@@ -22,7 +22,25 @@ MAX_REPAIR_AREA_CHANGE = 0.01
 
 
 def read_building_blocks(cfg: Config) -> gpd.GeoDataFrame:
-    """Read the configured building-block file and select the municipality's buurten."""
+    """Read the configured building-block file and select the municipality's buurten.
+
+    Parameters
+    ----------
+    cfg : Config
+        Gives ``data.buurten``, ``data.layer``, ``data.columns`` and ``gemeentecode``.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        The file's rows with their own column names; only those of ``gemeentecode`` when the
+        config sets it and the file has the gemeente code column, else all rows.
+
+    Raises
+    ------
+    DataError
+        When the file does not exist or cannot be read, lacks a configured column, or has no
+        buurten of ``gemeentecode``.
+    """
     dc = cfg.data
     where = cfg.origin("data.buurten")
     if not Path(dc.buurten).exists():
@@ -45,7 +63,29 @@ def read_building_blocks(cfg: Config) -> gpd.GeoDataFrame:
 
 
 def standardise_buurten(gdf: gpd.GeoDataFrame, cfg: Config) -> gpd.GeoDataFrame:
-    """Rename columns to the standard names, check codes and population, fix CRS and geometry."""
+    """Rename columns to the standard names, check codes and population, fix CRS and geometry.
+
+    Parameters
+    ----------
+    gdf : geopandas.GeoDataFrame
+        Buurten as read by :func:`read_building_blocks`.
+    cfg : Config
+        Gives the column names (``data.columns``) and the file name for messages.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Standard form (see the module docstring): ``wijkcode``/``wijknaam`` are "" when the file
+        lacks them, ``population`` is int64; reprojected to RD New (with a warning), invalid
+        polygons repaired (with a warning), sorted by ``buurtcode``.
+
+    Raises
+    ------
+    DataError
+        For a duplicate buurtcode, a missing, negative or fractional population, a missing
+        geometry, a wrong or missing CRS, or a polygon whose repair changes its area by more than
+        ``MAX_REPAIR_AREA_CHANGE``.
+    """
     cols, src = cfg.data.columns, cfg.data.buurten
     out = gpd.GeoDataFrame(
         {
@@ -85,7 +125,26 @@ RD_BOUNDS = (-10_000.0, 280_000.0, 310_000.0, 640_000.0)
 
 
 def to_rd(gdf: gpd.GeoDataFrame, src: Path) -> gpd.GeoDataFrame:
-    """The frame in EPSG:28992: reprojected with a warning, refused without CRS or when the CRS is wrong."""
+    """The frame in EPSG:28992: reprojected with a warning, refused without CRS or when the CRS is wrong.
+
+    Parameters
+    ----------
+    gdf : geopandas.GeoDataFrame
+        Any frame with a CRS.
+    src : Path
+        Its file, for messages.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        ``gdf`` itself when it is in EPSG:28992 already, else a reprojected copy.
+
+    Raises
+    ------
+    DataError
+        Without CRS, when a geographic CRS has coordinates outside longitude/latitude range, when
+        reprojection fails, or when the result does not lie within ``RD_BOUNDS``.
+    """
     if gdf.crs is None:
         raise DataError(f"{src}: the file has no coordinate system; set it (EPSG:28992 for RD New) in QGIS and export again.")
     crs = gdf.crs
@@ -127,7 +186,11 @@ def _repair(gdf: gpd.GeoDataFrame, src: Path) -> gpd.GeoDataFrame:
 
 
 def load_buurten(cfg: Config) -> gpd.GeoDataFrame:
-    """The municipality's building blocks in standard form (see module docstring)."""
+    """The municipality's building blocks in standard form (see module docstring).
+
+    :func:`read_building_blocks` then :func:`standardise_buurten`; every problem is a one-sentence
+    :class:`~wijkindeling.errors.DataError`.
+    """
     gdf = read_building_blocks(cfg)
     return standardise_buurten(gdf, cfg)
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 import shapely
+from shapely.geometry.base import BaseGeometry
 
 from ..config import Config
 from ..errors import DataError
@@ -19,8 +20,19 @@ from .buurten import RD_NEW
 LINE_COLUMNS = ["kind", "name", "osm_id", "source", "geometry"]
 
 
-def as_lines(geom):
-    """Line geometry of a feature: lines stay, polygons give their boundary, points give nothing."""
+def as_lines(geom: BaseGeometry | None) -> BaseGeometry | None:
+    """Line geometry of a feature: lines stay, polygons give their boundary, points give nothing.
+
+    Parameters
+    ----------
+    geom : shapely geometry or None
+        Any geometry; a GeometryCollection gives the union of its parts' lines.
+
+    Returns
+    -------
+    shapely geometry or None
+        A (Multi)LineString, or None for a missing or empty geometry or one without lines or polygons.
+    """
     if geom is None or geom.is_empty:
         return None
     if geom.geom_type in ("LineString", "MultiLineString"):
@@ -35,7 +47,25 @@ def as_lines(geom):
 
 
 def file_barrier_lines(cfg: Config) -> gpd.GeoDataFrame | None:
-    """The user's barrier line file (``barriers.lines``: GeoPackage, GeoJSON or shapefile) in RD New."""
+    """The user's barrier line file (``barriers.lines``: GeoPackage, GeoJSON or shapefile) in RD New.
+
+    Parameters
+    ----------
+    cfg : Config
+        Gives ``barriers.lines``.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame or None
+        Columns ``kind`` (the file's ``kind`` column, else "lijn"), ``name`` (its ``name`` column,
+        else ""), ``osm_id`` (""), ``source`` (the file name) and ``geometry`` (lines; polygons
+        give their boundary, points are dropped); None when ``barriers.lines`` is not set.
+
+    Raises
+    ------
+    DataError
+        When the file does not exist, cannot be read, has no coordinate system or no lines.
+    """
     path = cfg.barriers.lines
     if path is None:
         return None

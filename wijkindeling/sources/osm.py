@@ -31,7 +31,7 @@ import tempfile
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 import geopandas as gpd
 import networkx as nx
@@ -42,6 +42,9 @@ from ..config import Config
 from ..errors import ConfigError, DataError
 from .buurten import RD_NEW
 from .lines import as_lines
+
+if TYPE_CHECKING:
+    from shapely.geometry.base import BaseGeometry
 
 WGS84 = "EPSG:4326"
 OSM_ATTRIBUTION = "© OpenStreetMap contributors (ODbL 1.0)"
@@ -75,7 +78,7 @@ _WALK_EXCLUDED = {"abandoned", "bus_guideway", "construction", "cycleway", "moto
 # --------------------------------------------------------------------------- helpers
 
 
-def _ox():
+def _ox() -> Any:
     """osmnx, imported lazily (it is slow to import and only OSM configs need it)."""
     import osmnx
 
@@ -83,21 +86,40 @@ def _ox():
 
 
 def _slug(cfg: Config) -> str:
+    """The gemeentecode, else the gemeente name (lower case, dashes), else 'gebied': the cache file prefix."""
     return cfg.gemeentecode or (cfg.gemeente or "gebied").replace(" ", "-").lower()
 
 
 def default_cache(cfg: Config, name: str) -> Path:
-    """``osm-cache/<gemeente>-<name>`` next to the config file (or in the output folder)."""
+    """``osm-cache/<gemeente>-<name>`` next to the config file (or in the output folder).
+
+    ``<gemeente>`` is the gemeentecode, else the gemeente name in lower case with dashes, else
+    ``gebied``; the output folder is used for a config that was not read from a file.
+    """
     base = cfg.source_file.parent if cfg.source_file else Path(cfg.output.dir)
     return base / "osm-cache" / f"{_slug(cfg)}-{name}"
 
 
 def is_xml(path: Path) -> bool:
+    """Whether ``path`` is an OSM XML extract by its suffix (``.osm``, ``.xml``, ``.bz2``, ``.gz``)."""
     return Path(path).suffix.lower() in XML_SUFFIXES
 
 
-def area_polygon(buurten: gpd.GeoDataFrame, buffer_m: float):
-    """The municipality (union of its buurten) plus ``buffer_m``, in WGS84 (for osmnx)."""
+def area_polygon(buurten: gpd.GeoDataFrame, buffer_m: float) -> BaseGeometry:
+    """The municipality (union of its buurten) plus ``buffer_m``, in WGS84 (for osmnx).
+
+    Parameters
+    ----------
+    buurten : geopandas.GeoDataFrame
+        Buurten in a projected CRS in metres (RD New).
+    buffer_m : float
+        Metres added around the municipality.
+
+    Returns
+    -------
+    shapely geometry
+        A (multi)polygon in longitude/latitude.
+    """
     poly = buurten.geometry.union_all().buffer(buffer_m)
     return gpd.GeoSeries([poly], crs=buurten.crs).to_crs(WGS84).iloc[0]
 
@@ -122,6 +144,7 @@ def _fetch(what: str, fetch: Callable[[], Any], cache: Path, where: str, field: 
 
 
 def _tags_of(row: pd.Series, tag_columns: list[str]) -> dict[str, str]:
+    """The OSM tags of a feature row: the non-empty text values of ``tag_columns``."""
     return {k: str(row[k]) for k in tag_columns if isinstance(row[k], str) and row[k] != ""}
 
 
@@ -133,6 +156,7 @@ def _osm_ids(features: gpd.GeoDataFrame) -> list[str]:
 
 
 def _today() -> str:
+    """Today's date as YYYY-MM-DD (the ``retrieved`` column of caches)."""
     return _dt.date.today().isoformat()
 
 
@@ -152,7 +176,21 @@ def _classify_practice(tags: dict[str, str]) -> str | None:
 
 
 def practice_layer(features: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Health features of osmnx as rows ``osm_id, kind, name, osm_tags, geometry`` (points, RD New)."""
+    """Health features of osmnx as rows ``osm_id, kind, name, osm_tags, geometry`` (points, RD New).
+
+    Parameters
+    ----------
+    features : geopandas.GeoDataFrame or None
+        osmnx features (one column per tag), as from ``features_from_polygon`` or ``features_from_xml``.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        One row per GP practice (``kind`` "huisarts") or pharmacy ("apotheek"); other doctors are
+        left out. ``name`` falls back to the operator, then to a "zonder naam" label; ``osm_tags``
+        is the tags as JSON; polygons become a representative point. Sorted by ``osm_id``; empty
+        (with these columns) without features.
+    """
     cols = ["osm_id", "kind", "name", "osm_tags", "geometry"]
     if features is None or features.empty:
         return gpd.GeoDataFrame(columns=cols, geometry="geometry", crs=RD_NEW)
@@ -172,7 +210,28 @@ def practice_layer(features: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
 
 def practice_features(cfg: Config, buurten: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, Path]:
-    """All OSM GP practices and pharmacies in the municipality + buffer, and where they came from."""
+    """All OSM GP practices and pharmacies in the municipality + buffer, and where they came from.
+
+    Sources in order: ``practices.path`` (an OSM XML extract or a GeoPackage cache), the cache
+    (``practices.cache`` or :func:`default_cache`), else Overpass (the result is written to the cache).
+
+    Parameters
+    ----------
+    cfg : Config
+        Gives ``practices.path``, ``practices.cache`` and ``practices.buffer_m``.
+    buurten : geopandas.GeoDataFrame
+        The municipality's buurten (RD New).
+
+    Returns
+    -------
+    (geopandas.GeoDataFrame, Path)
+        The layer of :func:`practice_layer` and the file it was read from or written to.
+
+    Raises
+    ------
+    DataError
+        When ``practices.path`` does not exist, a cache cannot be read, or the download fails.
+    """
     pc = cfg.practices
     polygon = area_polygon(buurten, pc.buffer_m)
     if pc.path is not None:
@@ -194,7 +253,7 @@ def practice_features(cfg: Config, buurten: gpd.GeoDataFrame) -> tuple[gpd.GeoDa
     return layer, cache
 
 
-def _features_or_empty(ox, polygon, tags) -> gpd.GeoDataFrame | None:
+def _features_or_empty(ox: Any, polygon: BaseGeometry, tags: dict[str, Any]) -> gpd.GeoDataFrame | None:
     """features_from_polygon, with 'nothing found' as None instead of an exception."""
     try:
         return ox.features_from_polygon(polygon, tags=tags)
@@ -223,6 +282,7 @@ def read_practice_cache(path: Path) -> gpd.GeoDataFrame:
 
 
 def _read_practice_layer(path: Path, layer: str) -> gpd.GeoDataFrame:
+    """One layer of a practice cache as ``osm_id, kind, name, osm_tags, geometry`` in RD New (a DataError if unusable)."""
     try:
         gdf = gpd.read_file(path, layer=layer)
     except Exception as err:  # pyogrio errors vary
@@ -263,7 +323,26 @@ def practices_for_config(cfg: Config, buurten: gpd.GeoDataFrame) -> tuple[gpd.Ge
 
 
 def barrier_filters(classes: list[str], where: str = "config") -> dict[str, tuple[str, tuple[str, ...]]]:
-    """Class name -> (OSM key, values); names from BARRIER_CLASSES or written as key=value."""
+    """Class name -> (OSM key, values); names from BARRIER_CLASSES or written as key=value.
+
+    Parameters
+    ----------
+    classes : list of str
+        Entries of ``barriers.osm``: a name of ``BARRIER_CLASSES`` (e.g. ``railway``) or
+        ``key=value`` with values separated by ``|`` (e.g. ``waterway=canal|river``).
+    where : str
+        The config file named in the error message.
+
+    Returns
+    -------
+    dict
+        Every entry -> ``(key, values)``, in the order given.
+
+    Raises
+    ------
+    ConfigError
+        For an entry that is neither.
+    """
     out = {}
     for cls in classes:
         if cls in BARRIER_CLASSES:
@@ -277,6 +356,7 @@ def barrier_filters(classes: list[str], where: str = "config") -> dict[str, tupl
 
 
 def _osm_tags_query(filters: dict[str, tuple[str, tuple[str, ...]]]) -> dict[str, list[str]]:
+    """The osmnx ``tags`` argument for ``filters``: OSM key -> all values wanted, without repeats."""
     query: dict[str, list[str]] = {}
     for key, values in filters.values():
         query.setdefault(key, [])
@@ -285,7 +365,23 @@ def _osm_tags_query(filters: dict[str, tuple[str, tuple[str, ...]]]) -> dict[str
 
 
 def barrier_layer(features: gpd.GeoDataFrame | None, filters: dict[str, tuple[str, tuple[str, ...]]], source: str) -> gpd.GeoDataFrame:
-    """OSM features as barrier lines ``kind, name, osm_id, source, geometry`` (RD New), one class per row."""
+    """OSM features as barrier lines ``kind, name, osm_id, source, geometry`` (RD New), one class per row.
+
+    Parameters
+    ----------
+    features : geopandas.GeoDataFrame or None
+        osmnx features (one column per tag).
+    filters : dict
+        Class name -> (OSM key, values), from :func:`barrier_filters`.
+    source : str
+        The ``source`` column's value, e.g. "OSM".
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        A row per feature that matches a class (the first matching class in ``filters`` order is its
+        ``kind``) and has line geometry (polygons give their boundary, points are left out).
+    """
     cols = ["kind", "name", "osm_id", "source", "geometry"]
     rows = []
     if features is not None and not features.empty:
@@ -303,6 +399,7 @@ def barrier_layer(features: gpd.GeoDataFrame | None, filters: dict[str, tuple[st
 
 
 def _barrier_cache_path(cfg: Config, classes: list[str]) -> Path:
+    """``barriers.cache``, else a default cache named by a hash of the sorted ``classes``."""
     if cfg.barriers.cache:
         return Path(cfg.barriers.cache)
     digest = hashlib.sha256(",".join(sorted(classes)).encode()).hexdigest()[:8]
@@ -310,7 +407,31 @@ def _barrier_cache_path(cfg: Config, classes: list[str]) -> Path:
 
 
 def osm_barrier_lines(cfg: Config, buurten: gpd.GeoDataFrame) -> gpd.GeoDataFrame | None:
-    """Barrier lines of the configured OSM classes, from ``barriers.osm_file``, the cache, or online."""
+    """Barrier lines of the configured OSM classes, from ``barriers.osm_file``, the cache, or online.
+
+    Parameters
+    ----------
+    cfg : Config
+        Gives ``barriers.osm`` (classes; ``DEFAULT_BARRIER_CLASSES`` when only ``osm_file`` is set),
+        ``barriers.osm_file``, ``barriers.cache`` and ``barriers.tolerance_m``.
+    buurten : geopandas.GeoDataFrame
+        The municipality's buurten (RD New); lines are fetched up to ``max(tolerance_m, 500)``
+        metres around them.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame or None
+        Lines ``kind, name, osm_id, source, geometry`` in RD New; None when neither
+        ``barriers.osm`` nor ``barriers.osm_file`` is set.
+
+    Raises
+    ------
+    ConfigError
+        For an unknown class.
+    DataError
+        When ``barriers.osm_file`` does not exist, a cache cannot be read or was made for other
+        classes, or the download fails.
+    """
     bc = cfg.barriers
     if not bc.osm and bc.osm_file is None:
         return None
@@ -374,15 +495,43 @@ def routable(tags: dict[str, str], network: str) -> bool:
     return hw not in _WALK_EXCLUDED and tags.get("foot") != "no" and tags.get("service") != "private"
 
 
+def _open_binary(path: Path) -> bz2.BZ2File | gzip.GzipFile | BinaryIO:
+    """``path`` opened for reading bytes, decompressed when it ends in ``.bz2`` or ``.gz``."""
+    suffix = Path(path).suffix.lower()
+    if suffix == ".bz2":
+        return bz2.open(path, "rb")
+    if suffix == ".gz":
+        return gzip.open(path, "rb")
+    return open(path, "rb")
+
+
 def network_from_xml(path: Path, network: str) -> nx.MultiDiGraph:
-    """osmnx graph of the routable ways (drive or walk) in an OSM XML file (unprojected)."""
-    opener = {".bz2": bz2.open, ".gz": gzip.open}.get(Path(path).suffix.lower(), open)
-    with opener(path, "rb") as fh:
+    """osmnx graph of the routable ways (drive or walk) in an OSM XML file (unprojected).
+
+    Parameters
+    ----------
+    path : Path
+        An ``.osm``/``.xml`` extract, optionally compressed (``.bz2``, ``.gz``).
+    network : str
+        ``"drive"`` or ``"walk"``, see :func:`routable`.
+
+    Returns
+    -------
+    networkx.MultiDiGraph
+        osmnx graph (WGS84) of the routable ways and their nodes, largest connected part only;
+        bidirectional for ``walk``.
+
+    Raises
+    ------
+    DataError
+        When the file has no routable ways.
+    """
+    with _open_binary(path) as fh:
         tree = ET.parse(fh)
     root = tree.getroot()
-    used: set[str] = set()
+    used: set[str | None] = set()  # node refs of routable ways (None: an <nd> without ref)
     for way in list(root.iter("way")):
-        tags = {t.get("k"): t.get("v") for t in way.iter("tag")}
+        tags = {t.get("k", ""): t.get("v", "") for t in way.iter("tag")}
         if routable(tags, network):
             used |= {nd.get("ref") for nd in way.iter("nd")}
         else:
@@ -399,7 +548,18 @@ def network_from_xml(path: Path, network: str) -> nx.MultiDiGraph:
 
 
 def load_network(cfg: Config, buurten: gpd.GeoDataFrame) -> nx.MultiDiGraph:
-    """The OSM road network of ``distances.method`` around the municipality, projected to RD New."""
+    """The OSM road network of ``distances.method`` around the municipality, projected to RD New.
+
+    Sources in order: ``distances.osm_file`` (OSM XML, an osmnx GeoPackage or GraphML), the cache
+    (``distances.cache`` or :func:`default_cache`, GraphML), else Overpass with ``distances.buffer_m``
+    around the municipality (the result is written to the cache).
+
+    Raises
+    ------
+    DataError
+        When ``distances.osm_file`` does not exist, a file cannot be read or is for another
+        network type, or the download fails.
+    """
     dc = cfg.distances
     network = dc.method
     ox = _ox()
@@ -441,6 +601,7 @@ def network_from_geopackage(path: Path) -> nx.MultiDiGraph:
 
 
 def _read_graph_cache(path: Path, network: str) -> nx.MultiDiGraph:
+    """A GraphML road network; a DataError when unreadable or saved for another network type."""
     try:
         graph = _ox().load_graphml(path)
     except Exception as err:  # networkx / osmnx raise several kinds for bad files
@@ -452,7 +613,20 @@ def _read_graph_cache(path: Path, network: str) -> nx.MultiDiGraph:
 
 
 def nearest_nodes(xy_nodes: np.ndarray, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Index of the nearest node and its straight distance, for each point (all in metres)."""
+    """Index of the nearest node and its straight distance, for each point (all in metres).
+
+    Parameters
+    ----------
+    xy_nodes : numpy.ndarray
+        (nodes, 2) node coordinates.
+    points : numpy.ndarray
+        (points, 2) coordinates.
+
+    Returns
+    -------
+    (numpy.ndarray, numpy.ndarray)
+        Per point the row of the nearest node in ``xy_nodes`` (int) and the distance to it.
+    """
     idx = np.empty(len(points), dtype=int)
     dist = np.empty(len(points))
     for i, (x, y) in enumerate(points):
@@ -477,7 +651,16 @@ def _undirected_lengths(graph: nx.MultiDiGraph) -> nx.Graph:
 
 
 def network_distances(cfg: Config, practices: gpd.GeoDataFrame, buurten: gpd.GeoDataFrame) -> np.ndarray:
-    """Road distances in metres (practices x buurten) on the OSM network of ``distances.method``."""
+    """Road distances in metres (practices x buurten) on the OSM network of ``distances.method``.
+
+    Measured on the largest connected part of the network, ignoring one-way rules
+    (:func:`road_distance_matrix`), to each buurt's representative point.
+
+    Raises
+    ------
+    DataError
+        When the network cannot be loaded or is empty.
+    """
     graph = _undirected_lengths(load_network(cfg, buurten))
     if graph.number_of_nodes() == 0:
         raise DataError(f"{cfg.origin('distances')}: the OSM road network is empty; check distances.osm_file or delete the cache.")
@@ -485,7 +668,21 @@ def network_distances(cfg: Config, practices: gpd.GeoDataFrame, buurten: gpd.Geo
 
 
 def road_distance_matrix(graph: nx.Graph, sources: gpd.GeoSeries, targets: gpd.GeoSeries) -> np.ndarray:
-    """Access leg + shortest path + access leg, for every source x target point (projected graph)."""
+    """Access leg + shortest path + access leg, for every source x target point (projected graph).
+
+    Parameters
+    ----------
+    graph : networkx.Graph
+        Connected road graph with node coordinates ``x``, ``y`` and edge ``length`` (metres).
+    sources, targets : geopandas.GeoSeries
+        Points in the graph's CRS.
+
+    Returns
+    -------
+    numpy.ndarray
+        (sources, targets) metres: straight line to the nearest node, shortest path along
+        ``length``, straight line from the target's nearest node.
+    """
     nodes = list(graph.nodes)
     xy = np.array([[graph.nodes[n]["x"], graph.nodes[n]["y"]] for n in nodes], dtype=float)
     s_idx, s_leg = nearest_nodes(xy, np.array([[p.x, p.y] for p in sources]))

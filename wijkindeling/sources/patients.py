@@ -15,7 +15,20 @@ from .tables import read_table, to_number
 
 
 def pc4_to_buurten(buurten: gpd.GeoDataFrame, pc4_points: pd.DataFrame) -> dict[str, list[str]]:
-    """Approximate PC4 areas: each buurt goes to the PC4 whose point is nearest its representative point."""
+    """Approximate PC4 areas: each buurt goes to the PC4 whose point is nearest its representative point.
+
+    Parameters
+    ----------
+    buurten : geopandas.GeoDataFrame
+        Buurten in standard form (RD New).
+    pc4_points : pandas.DataFrame
+        PC4 points indexed by pc4 with columns ``x_rd``, ``y_rd`` (:func:`~wijkindeling.sources.practices.load_pc4_points`).
+
+    Returns
+    -------
+    dict
+        pc4 -> buurtcodes assigned to it; PC4s that get no buurt are absent.
+    """
     pts = buurten.geometry.representative_point()
     xy = pc4_points[["x_rd", "y_rd"]].to_numpy(float)
     out: dict[str, list[str]] = {}
@@ -28,9 +41,29 @@ def pc4_to_buurten(buurten: gpd.GeoDataFrame, pc4_points: pd.DataFrame) -> dict[
 def read_patient_counts(cfg: Config, practices: gpd.GeoDataFrame, buurten: gpd.GeoDataFrame) -> pd.DataFrame:
     """Real patient counts from ``practices.patients``: per buurtcode, or per pc4 spread over its buurten by population.
 
-    Returns patients per practice (rows, ``practice_id``) per buurt (columns, ``buurtcode``); patients living
-    outside the municipality are left out. Every problem in the file is a one-sentence DataError.
+    Parameters
+    ----------
+    cfg : Config
+        A config whose ``practices.patients`` names a CSV with columns ``practice`` (practice_id or
+        name), ``patients`` and ``buurtcode`` or ``pc4``.
+    practices, buurten : geopandas.GeoDataFrame
+        In standard form.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Patients (float) per practice (rows, ``practice_id``) per buurt (columns, ``buurtcode``);
+        patients living outside the municipality are left out.
+
+    Raises
+    ------
+    DataError
+        For every problem in the file, one sentence.
+    ValueError
+        When ``practices.patients`` is not set (the caller checks that first).
     """
+    if cfg.practices.patients is None:
+        raise ValueError("read_patient_counts needs practices.patients")
     path = Path(cfg.practices.patients)
     df = read_table(path)
     if "practice" not in df.columns or "patients" not in df.columns or not ({"buurtcode", "pc4"} & set(df.columns)):

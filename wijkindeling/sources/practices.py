@@ -24,7 +24,26 @@ PRACTICE_MARGIN_M = 500.0
 
 
 def load_pc4_points(path: Path | None, where: str = "config") -> pd.DataFrame:
-    """PC4 representative points (only reliable address PC4s), indexed by pc4 string."""
+    """PC4 representative points (only reliable address PC4s), indexed by pc4 string.
+
+    Parameters
+    ----------
+    path : Path or None
+        CSV with columns ``pc4``, ``x_rd``, ``y_rd`` (RD metres) and optionally ``coord_quality``;
+        rows whose ``coord_quality`` is not ``address_pc4`` are left out.
+    where : str
+        The config file named when ``path`` does not exist.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``x_rd``, ``y_rd`` (float) indexed by pc4; empty when ``path`` is None.
+
+    Raises
+    ------
+    DataError
+        When the file is missing, lacks a column or has a non-numeric coordinate.
+    """
     if path is None:
         return pd.DataFrame(columns=["x_rd", "y_rd"])
     if not Path(path).exists():
@@ -60,12 +79,35 @@ def _practice_points(df: pd.DataFrame, path: Path, pc4: pd.DataFrame) -> list[Po
 
 
 def load_practices(cfg: Config, buurten: gpd.GeoDataFrame) -> gpd.GeoDataFrame | None:
-    """Read the configured practices file (CSV or GeoJSON/GeoPackage), or None without practices."""
+    """Read the configured practices file (CSV or GeoJSON/GeoPackage), or None without practices.
+
+    Parameters
+    ----------
+    cfg : Config
+        ``practices.source`` decides: ``none`` (None), ``osm`` (:func:`load_osm_practices`) or
+        ``file`` (``practices.path``: a CSV with a ``name`` column and x,y (RD), lat,lon or pc4 per
+        practice, or a GeoPackage/GeoJSON with a ``name`` column).
+    buurten : geopandas.GeoDataFrame
+        The municipality's buurten in standard form.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame or None
+        Practices in standard form (see the module docstring).
+
+    Raises
+    ------
+    DataError
+        When the file is missing or unreadable, lacks names or locations, or a practice lies
+        outside the municipality.
+    """
     pc = cfg.practices
     if pc.source == "none":
         return None
     if pc.source == "osm":
         return load_osm_practices(cfg, buurten)
+    if pc.path is None:  # PracticesConfig refuses source 'file' without a path
+        raise ValueError("practices.source is 'file' but practices.path is not set")
     path = Path(pc.path)
     if not path.exists():
         raise DataError(f"{cfg.origin('practices.path')}: field 'practices.path' points to {path}, which does not exist; fix the path or set practices.source: none.")
@@ -87,7 +129,32 @@ def load_practices(cfg: Config, buurten: gpd.GeoDataFrame) -> gpd.GeoDataFrame |
 
 
 def standardise_practices(gdf: gpd.GeoDataFrame, path: Path, buurten: gpd.GeoDataFrame, fictional: bool) -> gpd.GeoDataFrame:
-    """Standard practice columns; drop nothing silently: practices outside the municipality are an error."""
+    """Standard practice columns; drop nothing silently: practices outside the municipality are an error.
+
+    Parameters
+    ----------
+    gdf : geopandas.GeoDataFrame
+        Practices in RD New with a ``name`` column and optionally ``practice_id`` (default
+        ``P01``, ``P02``, ... in row order), ``n_gps``, ``patients``, ``pc4`` and ``FICTIEF``.
+    path : Path
+        The file they came from, for messages.
+    buurten : geopandas.GeoDataFrame
+        The municipality's buurten in standard form.
+    fictional : bool
+        Whether the list is a fictional example (also when ``gdf`` has a ``FICTIEF`` column).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Columns ``practice_id, name, n_gps, patients, pc4, fictional, geometry`` (RD New), sorted by
+        ``practice_id``; ``n_gps`` and ``patients`` are NaN where not given.
+
+    Raises
+    ------
+    DataError
+        When the list is empty, an id occurs twice, ``n_gps`` or ``patients`` is not a number, or a practice lies
+        more than ``PRACTICE_MARGIN_M`` outside the municipality.
+    """
     if gdf.empty:
         raise DataError(f"{path}: the practice list is empty; add practices or set practices.source: none.")
     ids = gdf["practice_id"].astype(str) if "practice_id" in gdf.columns else pd.Series([f"P{i + 1:02d}" for i in range(len(gdf))], index=gdf.index)
@@ -116,7 +183,12 @@ def load_osm_practices(cfg: Config, buurten: gpd.GeoDataFrame) -> gpd.GeoDataFra
     """GP practices from OSM in the standard practice form, plus columns ``osm_id`` and ``osm_tags``.
 
     Practices within the fetch buffer but more than PRACTICE_MARGIN_M outside the municipality
-    are left out of the plan (with a warning); they stay in the cache.
+    are left out of the plan (with a warning); they stay in the cache. Ids are ``osm-<element>-<id>``.
+
+    Raises
+    ------
+    DataError
+        When no GP practice is left, or the OSM source cannot be read or fetched.
     """
     gps, source = osm.practices_for_config(cfg, buurten)
     inside = gps.geometry.within(buurten.geometry.union_all().buffer(PRACTICE_MARGIN_M))

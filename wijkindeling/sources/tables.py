@@ -26,6 +26,23 @@ def read_table(path: Path) -> pd.DataFrame:
     Parsed with the csv module, strictly: an unclosed quote, a duplicate column name or a line
     with more values than the header is refused (one sentence), never silently shifted.
     Trailing empty cells (Excel pads lines) are dropped; short lines are padded with empty cells.
+
+    Parameters
+    ----------
+    path : Path
+        A CSV file, separated by ``;`` when its first line has more semicolons than commas, else by ``,``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Every cell as text (not stripped), columns named by the (stripped) header; empty lines
+        are skipped.
+
+    Raises
+    ------
+    DataError
+        When the file is missing, an Excel workbook, not UTF-8, binary, not valid CSV, empty, or
+        its header or a row does not fit.
     """
     path = Path(path)
     if not path.exists():
@@ -70,6 +87,23 @@ def to_number(values: pd.Series, path: Path, column: str) -> pd.Series:
 
     With both separators the last one is the decimal mark: '1.234,5' (Excel-NL) and '1,234.5'
     both read as 1234.5. A lone comma is a decimal comma ('2,1' is 2.1).
+
+    Parameters
+    ----------
+    values : pandas.Series
+        Text or numbers (spaces and non-breaking spaces inside are ignored).
+    path, column : Path, str
+        Where they come from, for the error message.
+
+    Returns
+    -------
+    pandas.Series
+        Numbers, aligned with ``values``; NaN where the cell is empty, None or NaN.
+
+    Raises
+    ------
+    DataError
+        When a non-empty cell is not a number.
     """
     text = values.astype(str).str.strip().str.replace("\u00a0", "", regex=False).str.replace(" ", "", regex=False)
     text = text.where(~values.isna().to_numpy(), "")  # None/NaN from a GeoPackage are empty cells

@@ -10,10 +10,15 @@ in ``outputs/<regio>/handreiking/``.
 
 from __future__ import annotations
 
+import html
 import json
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+import yaml
 
 from ...config import Config, load_config
 from ...errors import ConfigError
@@ -28,7 +33,23 @@ FOLDER = "handreiking"
 
 
 def parse_formats(text: str) -> list[str]:
-    """'html,pdf' -> ['html', 'pdf']; unknown formats are a user error."""
+    """The document formats of a ``--format`` value: 'html,pdf' -> ['html', 'pdf'].
+
+    Parameters
+    ----------
+    text : str
+        Comma-separated formats, any case, spaces allowed.
+
+    Returns
+    -------
+    list of str
+        The formats in the order given, lower case; each one of :data:`FORMATS`.
+
+    Raises
+    ------
+    ConfigError
+        For an unknown format or an empty list.
+    """
     out = [f.strip().lower() for f in text.split(",") if f.strip()]
     bad = [f for f in out if f not in FORMATS]
     if bad or not out:
@@ -38,7 +59,19 @@ def parse_formats(text: str) -> list[str]:
 
 @dataclass
 class Written:
-    """What a blueprint run wrote, and how long it took."""
+    """What a blueprint or region run wrote, and how long it took.
+
+    Attributes
+    ----------
+    folder : pathlib.Path
+        The handreiking folder.
+    files : dict of str to pathlib.Path
+        Format -> document written.
+    results : list of MunicipalityResult
+        One per municipality, in config order.
+    seconds : float
+        Wall time of the whole run.
+    """
 
     folder: Path
     files: dict[str, Path]
@@ -46,10 +79,8 @@ class Written:
     seconds: float
 
 
-def plain(markup) -> str:
-    """Text of a rendered template macro, unescaped (for figure titles)."""
-    import html
-
+def plain(markup: object) -> str:
+    """Text of a rendered template macro, unescaped and stripped (for figure titles)."""
     return html.unescape(str(markup)).strip()
 
 
@@ -59,15 +90,33 @@ def _variants_json(result: MunicipalityResult, chap: dict) -> dict:
 
 
 def save_run(result: MunicipalityResult, folder: Path, lang: str, config_name: str) -> dict:
-    """Write the proposal's run outputs into ``folder/voorstel`` and return the chapter for the templates.
+    """Write the proposal's run outputs into ``folder/<scenario>`` and return the chapter for the templates.
 
-    The chapter's per-area figures are read back from the metrics.json just written.
+    With a plan: the run folder of :func:`wijkindeling.report.outputs.write_run`, whose metrics.json
+    is read back into ``result.record`` (so the chapter's per-area figures are those of the file).
+    Without one: only a map of the CBS wijken. Either way ``folder/varianten-<gemeente>.json``.
+
+    Parameters
+    ----------
+    result : MunicipalityResult
+        The optimised municipality; ``record`` and ``run_dir`` are set when it has a plan.
+    folder : pathlib.Path
+        The handreiking folder being written.
+    lang : str
+        Language of the map titles and solver remarks (``nl`` or ``en``).
+    config_name : str
+        The config file as the document names it.
+
+    Returns
+    -------
+    dict
+        The chapter (see :func:`wijkindeling.report.handreiking.document.chapter`).
     """
     p, sol = result.problem, result.solution
     run_dir = folder / result.cfg.scenario
     lab = labels(lang)
     name = p.provenance.gemeente or ""
-    if sol.found:
+    if sol.labels is not None:
         write_run(p, sol.labels, run_dir, sol, result.cfg.scenario, force=True, extra={"time_limit": result.time_limit})
         result.record = json.loads((run_dir / "metrics.json").read_text(encoding="utf-8"))
         result.run_dir = run_dir
@@ -82,9 +131,27 @@ def save_run(result: MunicipalityResult, folder: Path, lang: str, config_name: s
     return chap
 
 
-def render_all(context: dict, folder: Path, lang: str, formats: list[str]) -> dict[str, Path]:
-    html = render_html(context, lang)
-    return {fmt: WRITERS[fmt](html, folder / f"{FOLDER}.{fmt}") for fmt in formats}
+def render_all(context: dict, folder: Path, lang: str, formats: Sequence[str]) -> dict[str, Path]:
+    """Render the handreiking once as HTML and write it as ``handreiking.<fmt>`` in every format.
+
+    Parameters
+    ----------
+    context : dict
+        The template context (:func:`wijkindeling.report.handreiking.document.document`).
+    folder : pathlib.Path
+        The folder to write into.
+    lang : str
+        Language of the template (``nl`` or ``en``).
+    formats : sequence of str
+        Formats from :data:`FORMATS`.
+
+    Returns
+    -------
+    dict of str to pathlib.Path
+        Format -> file written.
+    """
+    page = render_html(context, lang)
+    return {fmt: WRITERS[fmt](page, folder / f"{FOLDER}.{fmt}") for fmt in formats}
 
 
 def _check_target(folder: Path, force: bool) -> None:
@@ -97,16 +164,46 @@ def _regional_parent(cfg: Config) -> Config | None:
     if cfg.source_file is None:
         return None
     raw = (cfg.source_file.read_text(encoding="utf-8-sig"))
-    import yaml
-
     parent = (yaml.safe_load(raw) or {}).get("extends")
     return load_config(cfg.source_file.parent / parent) if isinstance(parent, str) else None
 
 
-def write_blueprint(cfg: Config, lang: str | None = None, formats: tuple[str, ...] | list[str] = FORMATS, force: bool = False,
+def write_blueprint(cfg: Config, lang: str | None = None, formats: Sequence[str] = FORMATS, force: bool = False,
                     time_limit: float | None = None, variant_time_limit: float | None = None,
                     with_variants: bool = True, threads: int | None = None, out: Path | None = None) -> Written:
-    """Optimise one municipality and write its handreiking (see module docstring)."""
+    """Optimise one municipality and write its handreiking to ``<out>/<gemeente>/handreiking/`` atomically.
+
+    Parameters
+    ----------
+    cfg : Config
+        The municipality's config.
+    lang : str, optional
+        Language of the document; by default ``output.lang``.
+    formats : sequence of str
+        Formats to write, from :data:`FORMATS`.
+    force : bool
+        Whether an existing handreiking folder may be replaced.
+    time_limit : float, optional
+        Seconds for the proposal; by default ``solver.time_limit``.
+    variant_time_limit : float, optional
+        Seconds per sensitivity variant; by default the smaller of the time limit and 20.
+    with_variants : bool
+        Whether to compute the sensitivity variants.
+    threads : int, optional
+        Solver threads; by default ``solver.threads``.
+    out : pathlib.Path, optional
+        Output base folder; by default ``output.dir``.
+
+    Returns
+    -------
+    Written
+        The folder, the documents and the one municipality's result.
+
+    Raises
+    ------
+    ConfigError
+        When the folder exists and ``force`` is not set.
+    """
     t0 = time.perf_counter()
     lang = lang or cfg.output.lang
     name = cfg.gemeente or cfg.gemeentecode or "gemeente"
@@ -123,16 +220,30 @@ def write_blueprint(cfg: Config, lang: str | None = None, formats: tuple[str, ..
     return Written(target, files, [result], time.perf_counter() - t0)
 
 
-def _commands(cfg: Config, region: Config | None) -> dict:
+def _commands(cfg: Config, region: Config | None) -> dict[str, str]:
     src = (region or cfg).source_file
     return {"region_file": document.relative_name(src) if src else "configs/regio.yaml",
             "region_name": (region or cfg).region or ""}
 
 
 def member_configs(region_file: Path) -> list[Path]:
-    """Every YAML next to ``region_file`` whose ``extends`` names it, sorted by file name."""
-    import yaml
+    """Every YAML next to ``region_file`` whose ``extends`` names it, sorted by file name.
 
+    Parameters
+    ----------
+    region_file : pathlib.Path
+        The regional config.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The member configs (``*.yaml``/``*.yml`` in the same folder).
+
+    Raises
+    ------
+    ConfigError
+        When a YAML file in that folder cannot be parsed.
+    """
     region_file = Path(region_file).resolve()
     members = []
     for path in sorted(region_file.parent.glob("*.y*ml")):
@@ -149,8 +260,23 @@ def member_configs(region_file: Path) -> list[Path]:
 
 
 def region_members(region_path: Path) -> tuple[Config, list[Path], list[Config]]:
-    """The regional config, its member config files and their loaded configs; a ConfigError for a broken
-    regional or member config, or when no config extends the regional one (checked before any output)."""
+    """The regional config, its member config files and their loaded configs (checked before any output).
+
+    Parameters
+    ----------
+    region_path : pathlib.Path
+        The regional config.
+
+    Returns
+    -------
+    tuple of (Config, list of pathlib.Path, list of Config)
+        The regional config, the member files (:func:`member_configs`) and their configs, in the same order.
+
+    Raises
+    ------
+    ConfigError
+        For a broken regional or member config, or when no config extends the regional one.
+    """
     region = load_config(region_path)
     members = member_configs(Path(region_path))
     if not members:
@@ -158,10 +284,44 @@ def region_members(region_path: Path) -> tuple[Config, list[Path], list[Config]]
     return region, members, [load_config(m) for m in members]
 
 
-def write_region(region_path: Path, lang: str | None = None, formats: tuple[str, ...] | list[str] = FORMATS, force: bool = False,
+def write_region(region_path: Path, lang: str | None = None, formats: Sequence[str] = FORMATS, force: bool = False,
                  time_limit: float | None = None, variant_time_limit: float | None = None, with_variants: bool = True,
-                 threads: int | None = None, out: Path | None = None, progress=None) -> Written:
-    """Every municipality of the region: its own outputs and handreiking, plus one regional handreiking."""
+                 threads: int | None = None, out: Path | None = None,
+                 progress: Callable[[MunicipalityResult, float], Any] | None = None) -> Written:
+    """Every municipality of the region: its own outputs and handreiking, plus one regional handreiking.
+
+    Each municipality's handreiking goes to ``<out>/<gemeente>/handreiking/`` as by
+    :func:`write_blueprint`; the regional one, with an overview map and
+    a chapter per municipality, to ``<out>/<regio>/handreiking/``.
+
+    Parameters
+    ----------
+    region_path : pathlib.Path
+        The regional config; its members are the configs that extend it (:func:`region_members`).
+    lang : str, optional
+        Language of the documents; by default the regional ``output.lang``.
+    formats : sequence of str
+        Formats to write, from :data:`FORMATS`.
+    force : bool
+        Whether existing handreiking folders may be replaced (all are checked before the first solve).
+    time_limit : float, optional
+        Seconds per proposal; by default each config's ``solver.time_limit``.
+    variant_time_limit : float, optional
+        Seconds per sensitivity variant; by default the smaller of the time limit and 20.
+    with_variants : bool
+        Whether to compute the sensitivity variants.
+    threads : int, optional
+        Solver threads; by default each config's ``solver.threads``.
+    out : pathlib.Path, optional
+        Output base folder; by default the regional ``output.dir``.
+    progress : callable, optional
+        Called as ``progress(result, seconds)`` after each municipality.
+
+    Returns
+    -------
+    Written
+        The regional folder, its documents and every municipality's result.
+    """
     t0 = time.perf_counter()
     region, members, cfgs = region_members(region_path)
     lang = lang or region.output.lang

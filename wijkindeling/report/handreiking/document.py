@@ -1,7 +1,7 @@
 """The data behind the handreiking: plain dicts the templates turn into text.
 
 Every per-area figure comes from the run's ``metrics.json`` record (so the document and the
-record agree exactly); variant scores come from :func:`wijkindeling.metrics.score`.
+record agree exactly); variant scores come from :func:`wijkindeling.model.metrics.score`.
 """
 
 from __future__ import annotations
@@ -12,6 +12,8 @@ from pathlib import Path
 from ... import __version__
 from ...config import Config
 from ...model.metrics import TERMS
+from ...optimise import Solution
+from ..layers import buurten_of
 from .analysis import MunicipalityResult, Variant
 
 
@@ -27,12 +29,23 @@ def _practice_names(result: MunicipalityResult) -> dict[str, str]:
 
 
 def key_figures(result: MunicipalityResult) -> dict:
-    """Inhabitants, buurten, wijken, K, size bounds, practices: the chapter's first table."""
+    """The chapter's first table: inhabitants, buurten, wijken, K, size bounds, practices, groups, edges, rules.
+
+    Parameters
+    ----------
+    result : MunicipalityResult
+        The optimised municipality.
+
+    Returns
+    -------
+    dict
+        Figures by name (``population``, ``n_buurten``, ``n_wijken``, ``k``, ``target``, ``lo``, ``hi``, ...).
+    """
     p, cfg = result.problem, result.cfg
     return {
         "population": p.total,
         "n_buurten": p.n,
-        "n_wijken": int(p.buurten["wijkcode"].nunique()),
+        "n_wijken": int(buurten_of(p)["wijkcode"].nunique()),
         "k": p.k,
         "target": p.target,
         "lo": p.lo,
@@ -52,7 +65,19 @@ def key_figures(result: MunicipalityResult) -> dict:
 
 
 def area_rows(result: MunicipalityResult) -> list[dict]:
-    """One row per area, straight from metrics.json, with buurt and practice names added."""
+    """One row per area, straight from metrics.json, with buurt and practice names added.
+
+    Parameters
+    ----------
+    result : MunicipalityResult
+        The optimised municipality; its ``record`` is the metrics.json content.
+
+    Returns
+    -------
+    list of dict
+        ``name``, ``population``, ``deviation``, ``n_buurten``, ``buurt_names``, ``n_practices``,
+        ``practices`` (names), ``own_share`` and ``split_groups`` per area; empty without a plan.
+    """
     if result.record is None:
         return []
     names = dict(zip(result.problem.codes, result.problem.names))
@@ -73,13 +98,13 @@ def area_rows(result: MunicipalityResult) -> list[dict]:
     return rows
 
 
-def solution_message(sol, lang: str) -> str:
-    """The solver's remark in the document's language: its diagnosis rendered in ``lang`` when it has one."""
+def solution_message(sol: Solution, lang: str) -> str:
+    """The solver's remark in the document's language: its diagnosis rendered in ``lang`` when it has one, else its message."""
     diagnosis = sol.details.get("diagnosis")
     return diagnosis.text(lang) if diagnosis is not None else sol.message
 
 
-def status_dict(sol, time_limit: float, lang: str = "nl") -> dict:
+def status_dict(sol: Solution, time_limit: float, lang: str = "nl") -> dict:
     """Solver status words for the templates: code, gap, bound, objective, seconds, time limit, message in ``lang``."""
     return {"code": sol.status, "gap": sol.gap, "bound": sol.bound, "objective": sol.objective,
             "seconds": sol.seconds, "time_limit": time_limit, "backend": sol.backend,
@@ -87,6 +112,25 @@ def status_dict(sol, time_limit: float, lang: str = "nl") -> dict:
 
 
 def variant_dict(v: Variant, time_limit: float, names: dict[str, str], lang: str = "nl") -> dict:
+    """A variant for the templates' comparison table.
+
+    Parameters
+    ----------
+    v : Variant
+        The variant.
+    time_limit : float
+        Seconds its solve was given.
+    names : dict of str to str
+        Buurtcode -> buurt name, for the moved buurten.
+    lang : str
+        Language of the solver remark.
+
+    Returns
+    -------
+    dict
+        Kind, K, status (:func:`status_dict`), scores (None without a plan), size bounds, weight
+        change and the moved buurten's names; the same keys as :func:`proposal_summary`.
+    """
     s = v.scores
     return {
         "kind": v.kind,
@@ -113,7 +157,20 @@ def variant_dict(v: Variant, time_limit: float, names: dict[str, str], lang: str
 
 
 def proposal_summary(result: MunicipalityResult, lang: str = "nl") -> dict | None:
-    """The proposal's scores in the same shape as a variant (for the comparison table)."""
+    """The proposal's scores in the same shape as a variant (:func:`variant_dict`), for the comparison table.
+
+    Parameters
+    ----------
+    result : MunicipalityResult
+        The optimised municipality; scores come from its metrics.json ``record``.
+    lang : str
+        Language of the solver remark.
+
+    Returns
+    -------
+    dict or None
+        None when no plan was found.
+    """
     rec = result.record
     if rec is None:
         return None
@@ -129,7 +186,27 @@ def proposal_summary(result: MunicipalityResult, lang: str = "nl") -> dict | Non
 
 
 def chapter(result: MunicipalityResult, map_uri: str, map_kind: str, config_name: str, lang: str = "nl") -> dict:
-    """Everything one municipality chapter shows, with solver remarks in the document's language ``lang``."""
+    """Everything one municipality chapter shows, with solver remarks in the document's language ``lang``.
+
+    Parameters
+    ----------
+    result : MunicipalityResult
+        The optimised municipality (its ``record`` read back from the written metrics.json).
+    map_uri : str
+        The chapter's map as a data URI.
+    map_kind : str
+        ``"plan"`` (the proposal's map) or ``"wijken"`` (the CBS wijken, when no plan was found).
+    config_name : str
+        The config file as the document names it.
+    lang : str
+        Language of the solver remarks.
+
+    Returns
+    -------
+    dict
+        Name and code, key figures, status, areas, scores, weights, the proposal and its variants,
+        catchment facts and the metrics.json path.
+    """
     p, cfg = result.problem, result.cfg
     names = dict(zip(p.codes, p.names))
     return {
@@ -159,7 +236,31 @@ def chapter(result: MunicipalityResult, map_uri: str, map_kind: str, config_name
 
 def document(chapters: list[dict], region_cfg: Config | None, scope: str, title_name: str,
              overview: dict | None = None, commands: dict | None = None, seconds: float | None = None) -> dict:
-    """The template context of a whole handreiking (one municipality or a region)."""
+    """The template context of a whole handreiking (one municipality or a region).
+
+    Parameters
+    ----------
+    chapters : list of dict
+        One :func:`chapter` per municipality.
+    region_cfg : Config or None
+        The config whose region name, size rule, weights and attribution the document states; None
+        takes the weights of the first chapter and the default attribution.
+    scope : str
+        ``"gemeente"`` or ``"regio"``.
+    title_name : str
+        The name in the title (municipality or region).
+    overview : dict, optional
+        The regional overview (map and one row per municipality); None for one municipality.
+    commands : dict, optional
+        ``region_file`` and ``region_name`` for the commands the document shows.
+    seconds : float, optional
+        Wall time of the run so far, shown in the colophon.
+
+    Returns
+    -------
+    dict
+        The context for ``handreiking.<lang>.html.j2``, with today's date and the tool version.
+    """
     base = region_cfg
     weights = [{"term": t, "weight": getattr(base.weights, t) if base else chapters[0]["weights"][i]["weight"]}
                for i, t in enumerate(TERMS)]
@@ -183,6 +284,7 @@ def document(chapters: list[dict], region_cfg: Config | None, scope: str, title_
 
 
 def relative_name(path: Path | None) -> str:
+    """``path`` relative to the working folder when it lies inside it, else its file name; ``""`` for None."""
     if path is None:
         return ""
     path = Path(path)

@@ -1,7 +1,7 @@
 """Turn the handreiking's HTML into an editable Word document (python-docx).
 
 The HTML is the single source of the text, so the DOCX holds exactly the same prose and numbers.
-Supported: ``h1``-``h3`` (real Word headings), ``p``, ``ul``/``ol``, ``table`` (with header row),
+Supported: ``h1``-``h4`` (real Word headings), ``p``, ``ul``/``ol``, ``table`` (with header row),
 ``img`` with a base64 data URI, ``pre``, inline ``strong``/``b``/``em``/``i``/``code``/``br``.
 A ``section`` with ``data-header="..."`` starts a Word section whose page header carries that
 text (used to flag fictional practices on every page of a chapter); ``data-pagebreak`` starts a
@@ -14,16 +14,22 @@ import base64
 import io
 
 from docx import Document
+from docx.document import Document as DocxDocument
 from docx.enum.section import WD_SECTION
 from docx.enum.text import WD_BREAK
+from docx.section import Section
 from docx.shared import Cm, Pt
+from docx.text.paragraph import Paragraph
 from lxml import html as lhtml
+from lxml.html import HtmlElement
 
 SKIP = {"style", "script", "head", "title", "meta", "link"}
 INLINE = {"strong", "b", "em", "i", "code", "span", "a", "br", "sup", "sub", "small"}
 
 
 class _Writer:
+    """Builds the Word document block by block while walking the HTML tree."""
+
     def __init__(self, default_header: str):
         self.doc = Document()
         self.default_header = default_header
@@ -38,11 +44,14 @@ class _Writer:
         self.pending_default = False
 
     @property
-    def text_width(self):
+    def text_width(self) -> int:
+        """Width between the margins of the current (last) section, in EMU."""
         sec = self.doc.sections[-1]
+        # set in __init__; every later section starts as a copy of the one before
+        assert sec.page_width is not None and sec.left_margin is not None and sec.right_margin is not None
         return sec.page_width - sec.left_margin - sec.right_margin
 
-    def _set_header(self, section, text: str) -> None:
+    def _set_header(self, section: Section, text: str) -> None:
         section.header.is_linked_to_previous = False
         para = section.header.paragraphs[0]
         para.text = ""
@@ -51,11 +60,13 @@ class _Writer:
         run.bold = text != self.default_header
 
     def new_section(self, header: str) -> None:
+        """Start a new page in a section of its own whose page header is ``header``."""
         section = self.doc.add_section(WD_SECTION.NEW_PAGE)
         self._set_header(section, header)
 
-    def inline(self, para, el, bold=False, italic=False, mono=False) -> None:
-        """Add ``el``'s text and children as runs of ``para``."""
+    def inline(self, para: Paragraph, el: HtmlElement, bold: bool = False, italic: bool = False,
+               mono: bool = False) -> None:
+        """Add ``el``'s text and children as runs of ``para`` (bold, italic, monospace as marked up or inherited)."""
         tag = el.tag if isinstance(el.tag, str) else ""
         bold = bold or tag in ("strong", "b", "th")
         italic = italic or tag in ("em", "i")
@@ -77,7 +88,7 @@ class _Writer:
                 self._run(para, child.tail, bold, italic, mono)
 
     @staticmethod
-    def _run(para, text: str, bold: bool, italic: bool, mono: bool) -> None:
+    def _run(para: Paragraph, text: str, bold: bool, italic: bool, mono: bool) -> None:
         text = " ".join(text.split()) if not mono else text
         if not text:
             return
@@ -89,7 +100,8 @@ class _Writer:
         if mono:
             run.font.name = "Consolas"
 
-    def block(self, el) -> None:
+    def block(self, el: HtmlElement) -> None:
+        """Add one block element (heading, paragraph, list, table, image, section...) and what it contains."""
         tag = el.tag if isinstance(el.tag, str) else ""
         if not tag or tag in SKIP or "no-docx" in (el.get("class") or "").split():
             return
@@ -132,11 +144,13 @@ class _Writer:
             return
         self.first_block = False
 
-    def children(self, el) -> None:
+    def children(self, el: HtmlElement) -> None:
+        """Add every child element of ``el`` as a block."""
         for child in el:
             self.block(child)
 
-    def image(self, el) -> None:
+    def image(self, el: HtmlElement) -> None:
+        """Add an ``img`` with a base64 data URI as a picture as wide as the text (at most 16 cm); other sources are skipped."""
         src = el.get("src") or ""
         if not src.startswith("data:image/") or ";base64," not in src:
             return
@@ -144,7 +158,8 @@ class _Writer:
         width = min(self.text_width, Cm(16))
         self.doc.add_picture(io.BytesIO(data), width=width)
 
-    def table(self, el) -> None:
+    def table(self, el: HtmlElement) -> None:
+        """Add a ``table`` (caption in bold above it, cells with colspan merged) and an empty paragraph after it."""
         rows = el.xpath("./thead/tr | ./tbody/tr | ./tr | ./tfoot/tr")
         if not rows:
             return
@@ -170,8 +185,21 @@ class _Writer:
         self.doc.add_paragraph()
 
 
-def html_to_docx(html: str, default_header: str | None = None) -> Document:
-    """A python-docx Document with the content of the handreiking HTML."""
+def html_to_docx(html: str, default_header: str | None = None) -> DocxDocument:
+    """A Word document with the content of the handreiking HTML (see the module docstring for what is kept).
+
+    Parameters
+    ----------
+    html : str
+        The handreiking page.
+    default_header : str, optional
+        The page header of pages outside a ``data-header`` section; by default the page's ``<title>``.
+
+    Returns
+    -------
+    docx.document.Document
+        A python-docx document (A4, 2 cm side margins, Calibri 10 pt), titled like the page; ``.save(path)`` writes it.
+    """
     tree = lhtml.document_fromstring(html)
     title = tree.findtext(".//title") or ""
     writer = _Writer(default_header if default_header is not None else title)
