@@ -67,6 +67,7 @@ def test_number_formats():
     assert fmt_num(None) == "–"
 
 
+@pytest.mark.slow
 def test_all_three_files_written(written):
     assert set(written.files) == {"html", "pdf", "docx"}
     for path in written.files.values():
@@ -74,6 +75,7 @@ def test_all_three_files_written(written):
     assert (written.folder / "voorstel" / "plan.csv").exists()
 
 
+@pytest.mark.slow
 def test_html_is_self_contained_and_matches_metrics(written, metrics):
     text = written.files["html"].read_text(encoding="utf-8")
     tree = lhtml.document_fromstring(text)
@@ -87,6 +89,7 @@ def test_html_is_self_contained_and_matches_metrics(written, metrics):
         assert cells[3] == str(len(area["buurten"]))
 
 
+@pytest.mark.slow
 def test_pdf_text_has_name_and_each_area_population(written, metrics):
     reader = PdfReader(str(written.files["pdf"]))
     text = "\n".join(page.extract_text() for page in reader.pages)
@@ -97,6 +100,7 @@ def test_pdf_text_has_name_and_each_area_population(written, metrics):
         assert re.search(rf"{name}\s+{re.escape(nl(area['population']))}(?![\d.])", text), area
 
 
+@pytest.mark.slow
 def test_pdf_flags_fictional_practices_on_every_page_they_appear(written):
     reader = PdfReader(str(written.files["pdf"]))
     pages = [page.extract_text() for page in reader.pages]
@@ -109,6 +113,7 @@ def test_pdf_flags_fictional_practices_on_every_page_they_appear(written):
     assert FICTIEF_HEADER not in pages[0]  # the title page is not part of the chapter
 
 
+@pytest.mark.slow
 def test_docx_has_headings_tables_images_and_metrics(written, metrics):
     text, doc = docx_text(written.files["docx"])
     assert "Woerden" in text
@@ -124,6 +129,7 @@ def test_docx_has_headings_tables_images_and_metrics(written, metrics):
     assert any(FICTIEF_HEADER in h for h in headers)
 
 
+@pytest.mark.slow
 def test_buurt_name_with_script_is_escaped(written):
     result = written.results[0]
     evil = "<script>alert('x')</script>"
@@ -138,6 +144,7 @@ def test_buurt_name_with_script_is_escaped(written):
     assert any(evil in c for c in cells)  # Word shows the name literally, not as markup
 
 
+@pytest.mark.slow
 def test_english_rendering_uses_english_numbers(written, metrics):
     result = written.results[0]
     ctx = document([chapter(result, data_uri(written.folder / "voorstel" / "map.png"), "plan", "woerden.yaml", "en")],
@@ -147,6 +154,7 @@ def test_english_rendering_uses_english_numbers(written, metrics):
     assert f"{metrics['population_total']:,}" in text
 
 
+@pytest.mark.slow
 def test_infeasible_k_in_the_sweep_is_explained_in_the_documents_language(written):
     """Woerden's variants with the K sweep at ±10 %, where K=7 has no plan: the Dutch handreiking gives the
     diagnosis in Dutch, the English one in English."""
@@ -176,6 +184,7 @@ def test_moved_buurten_matches_areas_by_content(woerden):
     assert moved_buurten(woerden, labels, changed) == [woerden.codes[3]]
 
 
+@pytest.mark.slow
 def test_sensitivity_variants_on_montfoort(tmp_path):
     w = write_blueprint(load_config(CONFIGS / "montfoort.yaml"), "nl", ["html"], force=True, time_limit=60,
                         variant_time_limit=30, threads=1, out=tmp_path)
@@ -198,6 +207,7 @@ def test_bad_format_is_a_user_error(tmp_path):
     assert res.exit_code == 2 and "unknown format 'odt'" in res.output
 
 
+@pytest.mark.slow
 def test_variants_are_the_optimisers_alternatives_and_sweep(tmp_path, monkeypatch):
     """The variants come from optimise.alternatives (other plans, same K, each moving buurten) and optimise.sweep
     (K-1 and K+1 at the config's tolerance), called with the config's solver settings."""

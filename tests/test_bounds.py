@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pytest
 from click.testing import CliRunner
 
 from wijkindeling import optimise
@@ -37,6 +38,7 @@ def test_sweep_solves_within_the_absolute_bounds(tmp_path):
     assert pops.min() >= 8500 and pops.max() <= 9500
 
 
+@pytest.mark.slow
 def test_sweep_cli_names_the_absolute_bounds(tmp_path):
     config = write_config(tmp_path, ABSOLUTE)
     result = CliRunner().invoke(main, ["sweep", str(config), "--areas", "6-6", "--time-limit", "20"])

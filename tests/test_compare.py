@@ -101,6 +101,7 @@ def test_table_numbers_equal_metrics_on_each_plan(plan, woerden):
             assert value == expected_value(*sized[name], row["key"]), (row["key"], name)
 
 
+@pytest.mark.slow
 def test_cli_compare_csv_equals_metrics_and_names_winners(plan, woerden, cli_compare):
     problem, labels = plan
     folder, output = cli_compare
@@ -135,6 +136,7 @@ def test_cli_compare_csv_equals_metrics_and_names_winners(plan, woerden, cli_com
     assert (folder / "compare.png").read_bytes()[:4] == b"\x89PNG"
 
 
+@pytest.mark.slow
 def test_changed_buurten_are_exactly_those_outside_matched_areas(plan, woerden, cli_compare):
     problem, labels = plan
     folder, _ = cli_compare
@@ -179,6 +181,7 @@ def test_cli_compare_needs_two_plans_and_existing_files(tmp_path, plan_csv):
     assert missing.exit_code == 2 and "nope.csv: file not found" in missing.output
 
 
+@pytest.mark.slow
 def test_cli_import_writes_a_scenario_and_evaluate_reads_polygons(tmp_path):
     config = write_config(tmp_path, {})
     wijken = gpd.read_file(WIJKEN_GPKG)

@@ -95,6 +95,7 @@ def interrupt_solve(config: Path, sig: int) -> tuple[int, str, float]:
     return proc.returncode, err, time.monotonic() - t0
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
 def test_interrupt_during_solve_leaves_previous_outputs(previous, sig):
     config, target, before = previous
@@ -108,6 +109,7 @@ def test_interrupt_during_solve_leaves_previous_outputs(previous, sig):
     assert leftovers(target.parent) == []
 
 
+@pytest.mark.slow
 def test_sigkill_during_solve_leaves_previous_outputs(previous):
     config, target, before = previous
     rc, _, _ = interrupt_solve(config, signal.SIGKILL)
@@ -137,6 +139,7 @@ def kill_while_writing(config: Path, sig: int) -> tuple[subprocess.Popen, str]:
     return proc, err
 
 
+@pytest.mark.slow
 def test_ctrl_c_while_writing_removes_the_temporary_folder(previous):
     config, target, before = previous
     proc, err = kill_while_writing(config, signal.SIGINT)
@@ -145,6 +148,7 @@ def test_ctrl_c_while_writing_removes_the_temporary_folder(previous):
     assert leftovers(target.parent) == []
 
 
+@pytest.mark.slow
 def test_sigkill_while_writing_is_cleaned_by_the_next_run(previous):
     config, target, before = previous
     proc, _ = kill_while_writing(config, signal.SIGKILL)
@@ -225,6 +229,7 @@ def test_scenario_folder_gets_the_permissions_of_a_normal_folder(tmp_path, umask
     assert mode == (tmp_path / "gewoon").stat().st_mode & 0o777 == 0o777 & ~umask
 
 
+@pytest.mark.slow
 def test_time_limit_gives_best_plan_with_honest_status(tmp_path):
     """Stichtse Vecht in 7 areas cannot be proved optimal in 6 s: the best plan comes with its honest status."""
     config = write_config(tmp_path, {"solver": {"time_limit": 6, "threads": 1}}, extends=STICHTSE_VECHT)
@@ -244,6 +249,7 @@ def test_time_limit_gives_best_plan_with_honest_status(tmp_path):
     assert 2 < run["solve_seconds"] < 60  # column generation keeps a reserve for its master IP, so it may end before the limit
 
 
+@pytest.mark.slow
 def test_missing_cbc_names_the_fix(tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "cbcbox", None)  # import cbcbox now fails as if not installed
     config = write_config(tmp_path, {"solver": {"backend": "cbc", "time_limit": 20}})
@@ -263,6 +269,7 @@ main(sys.argv[1:])
 """
 
 
+@pytest.mark.slow
 def test_missing_highs_names_the_fix(tmp_path):
     config = write_config(tmp_path, {"solver": {"time_limit": 20}})
     proc = start(["propose", str(config)], code=NO_HIGHSPY)
@@ -274,6 +281,7 @@ def test_missing_highs_names_the_fix(tmp_path):
     assert not (tmp_path / "outputs" / "woerden").exists()
 
 
+@pytest.mark.slow
 def test_rules_that_clash_give_no_plan_and_write_nothing(tmp_path):
     """Two buurten that must be together and apart: one line saying why, exit 1, nothing written."""
     pair = ["BU06320101", "BU06320102"]

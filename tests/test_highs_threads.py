@@ -17,6 +17,7 @@ from wijkindeling.model import metrics
 from wijkindeling.optimise import highs, solve
 
 from .conftest import CONFIGS
+from .recompute import independent_objective
 
 
 def _small_lp(threads: int):
@@ -42,15 +43,18 @@ def test_runs_with_different_thread_counts_all_solve():
         assert h.getInfo().objective_function_value == pytest.approx(1.0)
 
 
+@pytest.mark.slow
 def test_sweep_from_enumeration_to_flow_mip_in_one_process(woerden):
     """K=6 is solved by enumeration (1 thread), K=2 then by the flow MIP with 2 threads: both proven."""
     for k in (6, 2):
         p = woerden.with_k(k, 0.10)
         sol = solve(p, time_limit=20, threads=2, seed=1, explain=False)
         assert sol.status == "optimal", (k, sol.status_text(), sol.details.get("method"))
-        assert sol.objective == pytest.approx(metrics.objective(p, sol.labels))
+        assert not metrics.violations(p, sol.labels)
+        assert independent_objective(p, sol.labels) == pytest.approx(sol.objective)
 
 
+@pytest.mark.slow
 def test_column_generation_with_two_threads_keeps_iterating():
     """Stichtse Vecht (97 buurten) with its config's 2 threads: column generation runs on (it used to stop after
     one iteration, 'converged' at a bound of -19), and any bound it reports lies below the plan."""
@@ -59,10 +63,18 @@ def test_column_generation_with_two_threads_keeps_iterating():
     assert sol.details["method"] == "column-generation"
     assert sol.details["cg_iterations"] > 3 and not sol.details["cg_converged"]
     assert sol.status in ("gap", "heuristic") and sol.found
-    if sol.bound is not None:
-        assert 0 < sol.bound <= sol.objective
+    # The bound as column generation reported it (``sol.bound`` is cut down to the plan's value by solve): below
+    # the plan, and the one that is reported whenever it says anything (> 0).
+    raw = sol.details["cg_bound"]
+    if raw is None:
+        assert sol.bound is None and sol.status == "heuristic"
+    else:
+        assert raw <= sol.objective + 1e-6
+        if raw > 0:
+            assert sol.status == "gap" and sol.bound == pytest.approx(raw)
 
 
+@pytest.mark.slow
 def test_cli_output_has_no_highs_banner(tmp_path):
     """propose with K=2 (HiGHS via PuLP's flow MIP) prints our lines only, not HiGHS's banner."""
     import subprocess

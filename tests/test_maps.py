@@ -120,6 +120,7 @@ def test_static_map_has_labels_legend_scale_north_and_source(plan, tmp_path):
     assert (tmp_path / "map.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+@pytest.mark.slow
 def test_static_map_labels_of_small_areas_do_not_overlap():
     """Stichtse Vecht (shipped config, 7 areas): several areas are small in dense Maarssen, so their labels at the
     areas' own points would overlap; those are moved apart with a leader line, the others stay, and no two labels

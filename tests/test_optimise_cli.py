@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 from click.testing import CliRunner
 
 from wijkindeling.build import build_problem
@@ -17,6 +18,7 @@ from wijkindeling.text import format_int as fmt_int
 from .conftest import write_config
 
 
+@pytest.mark.slow
 def test_propose_alternatives_writes_distinct_valid_plans(tmp_path):
     config = write_config(tmp_path, {"solver": {"time_limit": 60, "threads": 1}})
     result = CliRunner().invoke(main, ["propose", str(config), "--scenario", "alt", "--alternatives", "3"])
@@ -34,6 +36,7 @@ def test_propose_alternatives_writes_distinct_valid_plans(tmp_path):
     assert set(pd.read_csv(plans[1])["buurtcode"]) == set(problem.codes)
 
 
+@pytest.mark.slow
 def test_propose_alternatives_are_part_of_the_atomic_write(tmp_path, monkeypatch):
     """plan-<i>.csv are in the temporary folder when it is moved into place, not written afterwards."""
     config = write_config(tmp_path, {"solver": {"time_limit": 60, "threads": 1}})
@@ -52,6 +55,7 @@ def test_propose_alternatives_are_part_of_the_atomic_write(tmp_path, monkeypatch
     assert sorted(p.name for p in (folder / "alternatives").iterdir()) == ["plan-2.csv", "plan-3.csv"]
 
 
+@pytest.mark.slow
 def test_sweep_tabulates_each_k(tmp_path):
     config = write_config(tmp_path, {"solver": {"time_limit": 60, "threads": 1}})
     result = CliRunner().invoke(main, ["sweep", str(config), "--areas", "5-6", "--tolerance", "0.10"])

@@ -70,6 +70,7 @@ def _mini_region(tmp_path):
     return region
 
 
+@pytest.mark.slow
 def test_region_writes_a_chapter_with_map_and_table_per_municipality(tmp_path):
     region = _mini_region(tmp_path)
     assert [p.name for p in member_configs(region)] == ["lopik.yaml", "oudewater.yaml"]

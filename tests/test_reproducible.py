@@ -39,6 +39,7 @@ def two_runs(tmp_path_factory):
     return folders
 
 
+@pytest.mark.slow
 def test_plan_csv_and_metrics_json_are_byte_identical(two_runs):
     a, b = two_runs
     assert (a / "plan.csv").read_bytes() == (b / "plan.csv").read_bytes()
@@ -48,6 +49,7 @@ def test_plan_csv_and_metrics_json_are_byte_identical(two_runs):
     assert len(record["areas"]) == 6
 
 
+@pytest.mark.slow
 def test_gpkg_attributes_and_geometries_are_identical(two_runs):
     a, b = two_runs
     layers = [name for name, _ in pyogrio.list_layers(a / "plan.gpkg")]
@@ -63,6 +65,7 @@ def test_gpkg_attributes_and_geometries_are_identical(two_runs):
             assert list(fa.geometry.to_wkb()) == list(fb.geometry.to_wkb()), layer
 
 
+@pytest.mark.slow
 def test_outputs_record_version_config_and_data_hash(two_runs):
     a, _ = two_runs
     from wijkindeling import __version__
@@ -77,6 +80,7 @@ def test_outputs_record_version_config_and_data_hash(two_runs):
     assert values["config_hash"] == prov["config_hash"] and values["data_hash"] == prov["data_hash"]
 
 
+@pytest.mark.slow
 def test_wall_time_is_kept_apart_in_run_json(two_runs):
     a, b = two_runs
     runs = [json.loads((f / "run.json").read_text()) for f in two_runs]
@@ -103,6 +107,7 @@ def test_data_hash_follows_the_data(tmp_path, woerden_cfg):
     assert cfg.raw_hash == load_config(config).raw_hash
 
 
+@pytest.mark.slow
 def test_map_html_differs_only_in_element_ids(two_runs):
     """folium names its elements with random ids; apart from those, the map is the same."""
     import re
