@@ -59,8 +59,42 @@ class Columns(_Strict):
     gemeente_name: str | None = "gemeentenaam"
 
 
+class IndicatorColumn(_Strict):
+    """How one column of an indicator table is summed up per area (``data.indicators[].columns.<key>``).
+
+    ``count`` sums the buurten's values; ``share`` sums the column (a numerator) and the
+    ``denominator`` column separately and divides (never an average of percentages); ``mean``
+    averages the values weighted by the ``weight`` column (e.g. income per household weighted by
+    households; a CBS percentage weighted by its base is the same as a share).
+    """
+
+    aggregate: Literal["count", "share", "mean"]
+    title: str | None = None
+    unit: str = ""
+    denominator: str | None = None
+    weight: str | None = None
+
+    @model_validator(mode="after")
+    def _needs_partner(self) -> IndicatorColumn:
+        if self.aggregate == "share" and not self.denominator:
+            raise ValueError("a share needs 'denominator: <column>' (the column it is a share of)")
+        if self.aggregate == "mean" and not self.weight:
+            raise ValueError("a mean needs 'weight: <column>' (e.g. the households or inhabitants it is an average over)")
+        return self
+
+
+class IndicatorTable(_Strict):
+    """A table of indicators per buurt (CSV or GeoPackage) keyed by buurtcode (``data.indicators[]``)."""
+
+    path: Path
+    key: str = "buurtcode"
+    layer: str | None = None
+    columns: dict[str, IndicatorColumn] = Field(default_factory=dict)
+    source: str = ""
+
+
 class DataConfig(_Strict):
-    """Where the building blocks (CBS buurten) and the PC4 points come from."""
+    """Where the building blocks (CBS buurten), the PC4 points and the indicator tables come from."""
 
     buurten: Path
     layer: str | None = None
@@ -68,6 +102,8 @@ class DataConfig(_Strict):
     pc4_centroids: Path | None = None
     islands: Literal["connect_nearest", "error"] = "connect_nearest"
     attribution: str = "Bron: CBS / Kadaster (PDOK), CC-BY 4.0"
+    indicators: list[IndicatorTable] = Field(default_factory=list)
+    min_coverage: float = Field(default=0.8, ge=0.0, le=1.0)
 
 
 class AreasConfig(_Strict):
@@ -276,6 +312,10 @@ def _resolve_paths(data: dict[str, Any], base: Path) -> None:
         if isinstance(node, dict) and isinstance(node.get(parts[-1]), str):
             value = node[parts[-1]]
             node[parts[-1]] = str((base / value).resolve()) if not Path(value).is_absolute() else value
+    tables = (data.get("data") or {}).get("indicators") if isinstance(data.get("data"), dict) else None
+    for table in tables if isinstance(tables, list) else []:  # data.indicators[].path
+        if isinstance(table, dict) and isinstance(table.get("path"), str) and not Path(table["path"]).is_absolute():
+            table["path"] = str((base / table["path"]).resolve())
 
 
 def _merge(base: dict[str, Any], over: dict[str, Any], origins: dict[str, str], source: str, prefix: str = "") -> dict[str, Any]:
