@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import warnings
+from collections import OrderedDict
 from pathlib import Path
 
 import geopandas as gpd
@@ -414,3 +415,47 @@ def problem_from_parts(cfg: Config, buurten: gpd.GeoDataFrame, graph: nx.Graph, 
         practices=practices,
         provenance=provenance(cfg, buurten, practices, catch, barriers, list(synthetic)),
     )
+
+
+def _data_stamps(cfg: Config) -> tuple[tuple[str, int, int], ...]:
+    """(path, modification time, size) of every input data file the config names: a cheap check that none changed."""
+    out = []
+    for dotted in DATA_FIELDS:
+        section, key = dotted.split(".")
+        value = getattr(getattr(cfg, section), key, None)
+        if value is not None and Path(value).is_file():
+            stat = Path(value).stat()
+            out.append((str(value), stat.st_mtime_ns, stat.st_size))
+    return tuple(out)
+
+
+# Problems built in this process, by (config as JSON, data file stamps); the oldest is dropped beyond CACHE_SIZE.
+_PROBLEMS: OrderedDict[tuple[str, tuple[tuple[str, int, int], ...]], Problem] = OrderedDict()
+CACHE_SIZE = 8
+
+
+def cached_problem(cfg: Config) -> Problem:
+    """:func:`build_problem`, once per process for the same config and unchanged data files (for parallel tasks).
+
+    A worker process that runs many solves of one municipality (a sweep grid, the variants of a handreiking)
+    reads its data once. The key is the whole config (as JSON) plus the modification time and size of every
+    data file it names, so a long-lived worker notices an edited config or data file. The same Problem object
+    is returned to every caller: treat it as read-only (derive others with ``with_k`` or ``dataclasses.replace``).
+
+    Parameters
+    ----------
+    cfg : Config
+        A loaded config.
+
+    Returns
+    -------
+    Problem
+        As :func:`build_problem` returns it.
+    """
+    key = (cfg.model_dump_json(), _data_stamps(cfg))
+    if key not in _PROBLEMS:
+        _PROBLEMS[key] = build_problem(cfg)
+        while len(_PROBLEMS) > CACHE_SIZE:
+            _PROBLEMS.popitem(last=False)
+    _PROBLEMS.move_to_end(key)
+    return _PROBLEMS[key]

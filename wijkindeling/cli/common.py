@@ -17,6 +17,7 @@ from rich.table import Table
 
 from ..config import Config, load_config
 from ..errors import ConfigError, SolverMissingError
+from ..execute import Describe, Runner, TaskDisplay, default_workers, run_tasks
 from ..interrupts import EXIT_CODE as INTERRUPTED
 from ..interrupts import MESSAGE as INTERRUPTED_MESSAGE
 from ..interrupts import handled
@@ -58,6 +59,56 @@ def show_warnings(func: Callable[P, R]) -> Callable[P, R]:
         return result
 
     return wrapper
+
+
+def execution_options(func: Callable[P, R]) -> Callable[P, R]:
+    """Add ``--workers``, ``--scheduler`` and ``--threads``: where a command's many solves run (:mod:`wijkindeling.execute`).
+
+    Parameters
+    ----------
+    func : callable
+        A command's function; it receives ``workers``, ``scheduler`` and ``threads``.
+
+    Returns
+    -------
+    callable
+        ``func`` with the three options.
+    """
+    options = [
+        click.option("--workers", type=click.IntRange(min=1), default=None,
+                     help=f"Local worker processes that solve at the same time (default: the number of cores, here {default_workers()}); "
+                          "1 solves one after another in this process. The results do not depend on it."),
+        click.option("--scheduler", default=None, metavar="ADDRESS",
+                     help="Run the solves on an existing Dask cluster, e.g. tcp://10.0.0.5:8786 (see README); --workers is then ignored."),
+        click.option("--threads", type=click.IntRange(min=1), default=1, show_default=True,
+                     help="Solver threads per solve (replaces solver.threads; results do not depend on --workers, but may on --threads)."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def task_runner(workers: int | None, scheduler: str | None, title: str, describe: Describe) -> Runner:
+    """The runner of a command's tasks: :func:`wijkindeling.execute.run_tasks` with one progress display on stderr.
+
+    Parameters
+    ----------
+    workers : int or None
+        ``--workers``.
+    scheduler : str or None
+        ``--scheduler``.
+    title : str
+        The display's first words, e.g. ``"Woerden sweep"``.
+    describe : callable
+        The status text of a finished task.
+
+    Returns
+    -------
+    callable
+        Takes the tasks, returns their outcomes in task order.
+    """
+    display = TaskDisplay(title, Console(stderr=True))
+    return functools.partial(run_tasks, workers=workers, scheduler=scheduler, display=display, describe=describe)
 
 
 def load(config: str, areas: int | None = None, time_limit: float | None = None, seed: int | None = None) -> Config:

@@ -9,9 +9,9 @@ from typing import Any, TypeVar
 import click
 
 from ..report.handreiking import Written, parse_formats, region_members, write_blueprint, write_region
-from ..report.handreiking.analysis import MunicipalityResult
+from ..report.handreiking.analysis import MunicipalityResult, describe
 from ..scaffold import scaffold, write_scaffold
-from .common import console, fmt_int, load, show_warnings
+from .common import console, execution_options, fmt_int, load, show_warnings, task_runner
 
 FORMAT_HELP = "Comma-separated formats to write: html,pdf,docx (default: all three)."
 
@@ -64,14 +64,20 @@ def document_options(region: bool) -> Callable[[F], F]:
 @click.command("blueprint")
 @click.argument("config", type=click.Path(dir_okay=False))
 @document_options(region=False)
+@execution_options
 @show_warnings
 def blueprint_cmd(config: str, lang: str | None, formats: str, time_limit: float | None, variant_time_limit: float | None,
-                  no_variants: bool, out: str | None, force: bool) -> None:
-    """Write the handreiking (blueprint) of the municipality in CONFIG: HTML, PDF and DOCX."""
+                  no_variants: bool, out: str | None, force: bool, workers: int | None, scheduler: str | None,
+                  threads: int) -> None:
+    """Write the handreiking (blueprint) of the municipality in CONFIG: HTML, PDF and DOCX.
+
+    The proposal and its variants are solved at the same time (--workers, --scheduler).
+    """
     fmts = parse_formats(formats)
     cfg = load(config)
-    written = write_blueprint(cfg, lang, fmts, force, time_limit, variant_time_limit, not no_variants,
-                              out=Path(out) if out else None)
+    runner = task_runner(workers, scheduler, f"{Path(config).name}: proposal and variants", describe)
+    written = write_blueprint(cfg, lang, fmts, force, time_limit, variant_time_limit, not no_variants, threads=threads,
+                              out=Path(out) if out else None, runner=runner)
     result = written.results[0]
     status = result.solution.status_text()
     console.print(f"{result.problem.provenance.gemeente}: {result.problem.k} area{'' if result.problem.k == 1 else 's'}, {status}; "
@@ -85,10 +91,15 @@ def blueprint_cmd(config: str, lang: str | None, formats: str, time_limit: float
 @click.command("region")
 @click.argument("region_config", type=click.Path(dir_okay=False))
 @document_options(region=True)
+@execution_options
 @show_warnings
 def region_cmd(region_config: str, lang: str | None, formats: str, time_limit: float | None, variant_time_limit: float | None,
-               no_variants: bool, out: str | None, force: bool) -> None:
-    """Run every municipality config that extends REGION_CONFIG; write each one's outputs and one regional handreiking."""
+               no_variants: bool, out: str | None, force: bool, workers: int | None, scheduler: str | None, threads: int) -> None:
+    """Run every municipality config that extends REGION_CONFIG; write each one's outputs and one regional handreiking.
+
+    Every proposal and variant is a task; they run at the same time (--workers, --scheduler) and the documents
+    are written when all are done (a failed task: the others finish, the regional handreiking is not written, exit 2).
+    """
     fmts = parse_formats(formats)
     _, members, _ = region_members(Path(region_config))  # a broken config is reported alone, before anything else
     click.echo(f"{len(members)} municipality configs extend {region_config}: {', '.join(m.name for m in members)}")
@@ -98,8 +109,9 @@ def region_cmd(region_config: str, lang: str | None, formats: str, time_limit: f
         console.print(f"  {p.provenance.gemeente}: {p.n} buurten, {fmt_int(p.total)} inhabitants, {p.k} area{'' if p.k == 1 else 's'}, "
                       f"{result.solution.status_text()} ({seconds:.1f} s)")
 
+    runner = task_runner(workers, scheduler, f"{Path(region_config).name}: {len(members)} municipalities", describe)
     written = write_region(Path(region_config), lang, fmts, force, time_limit, variant_time_limit, not no_variants,
-                           out=Path(out) if out else None, progress=progress)
+                           threads=threads, out=Path(out) if out else None, progress=progress, runner=runner)
     click.echo(f"Regional handreiking written to {written.folder} in {written.seconds:.1f} s")
     _print_written(written)
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -11,16 +13,17 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from ..build import build_problem
+from ..build import build_problem, cached_problem
+from ..config import Config, Weights
 from ..errors import ConfigError
+from ..execute import Outcome, Task, raise_failures
 from ..model.metrics import score
 from ..model.problem import Problem
 from ..optimise import Solution, alternatives, solve
-from ..optimise import sweep as run_sweep
 from ..optimise.progress import RichProgress
 from ..report.outputs import ALTERNATIVES_DIR, check_target, metrics_record, scenario_dir, stopped_by, write_run
 from ..report.plans import CBS_WIJKEN, problem_for_plan, read_plan
-from .common import console, fmt_int, load, print_summary, show_warnings
+from .common import console, execution_options, fmt_int, load, print_summary, show_warnings, task_runner
 
 
 @click.command()
@@ -163,48 +166,221 @@ def parse_range(text: str, n: int | None = None) -> list[int]:
     return sorted(set(out))
 
 
+def parse_tolerances(text: str | None) -> list[float | None]:
+    """The size tolerances of ``sweep --tolerance``: '0.10,0.15' -> [0.1, 0.15]; None -> [None] (the config's size rule).
+
+    Parameters
+    ----------
+    text : str or None
+        Comma-separated fractions from 0 to 1.
+
+    Returns
+    -------
+    list of float or None
+        The tolerances in the order given, without repeats.
+
+    Raises
+    ------
+    ConfigError
+        One sentence naming --tolerance, for anything but fractions from 0 to 1.
+    """
+    if text is None:
+        return [None]
+    out: list[float | None] = []
+    for part in text.split(","):
+        try:
+            value = float(part)
+        except ValueError:
+            raise ConfigError(f"--tolerance '{text}': '{part.strip()}' is not a number; give fractions like 0.10,0.15.") from None
+        if not 0.0 <= value <= 1.0:
+            raise ConfigError(f"--tolerance '{text}': {value:g} is outside 0 to 1; give fractions like 0.10,0.15 (±10 % and ±15 %).")
+        if value not in out:
+            out.append(value)
+    return out
+
+
+def parse_weights(texts: tuple[str, ...]) -> list[dict[str, float]]:
+    """The weight variants of ``sweep --weights``: the config's weights ({}) first, then one dict per option.
+
+    Parameters
+    ----------
+    texts : tuple of str
+        Each like ``catchment=2`` or ``identity=4,compactness=0.4``: the terms it sets (others keep the config's weight).
+
+    Returns
+    -------
+    list of dict
+        ``[{}, {"catchment": 2.0}, ...]``, without repeats.
+
+    Raises
+    ------
+    ConfigError
+        One sentence naming --weights, for an unknown term or a value that is not a number of at least 0.
+    """
+    terms = list(Weights.model_fields)
+    out: list[dict[str, float]] = [{}]
+    for text in texts:
+        variant: dict[str, float] = {}
+        for part in text.split(","):
+            term, _, value = part.partition("=")
+            if term.strip() not in terms:
+                raise ConfigError(f"--weights '{text}': unknown term '{term.strip()}'; use {', '.join(terms)}, like catchment=2.")
+            try:
+                variant[term.strip()] = float(value)
+            except ValueError:
+                raise ConfigError(f"--weights '{text}': '{value}' is not a number; write it like catchment=2.") from None
+            if variant[term.strip()] < 0:
+                raise ConfigError(f"--weights '{text}': weights are at least 0; write it like catchment=2.")
+        if variant not in out:
+            out.append(variant)
+    return out
+
+
+def weights_label(weights: dict[str, float]) -> str:
+    """'config' for the config's weights, else 'catchment=2,identity=4'."""
+    return ",".join(f"{k}={v:g}" for k, v in weights.items()) or "config"
+
+
+def grid_problem(problem: Problem, k: int, tolerance: float | None, weights: dict[str, float]) -> Problem:
+    """``problem`` with ``k`` areas (bounds from ``tolerance`` or the config's size rule) and ``weights`` replaced."""
+    other = problem.with_k(k, tolerance)
+    return replace(other, weights=other.weights.model_copy(update=weights)) if weights else other
+
+
+def sweep_point(cfg: Config, k: int, tolerance: float | None, weights: dict[str, float], threads: int) -> Solution:
+    """One solve of a sweep: the task function of ``sweep`` (the problem is built once per worker process).
+
+    Parameters
+    ----------
+    cfg : Config
+        The config, command-line overrides applied (time limit, seed and solver from it).
+    k : int
+        Number of areas.
+    tolerance : float or None
+        Size tolerance; None for the config's size rule.
+    weights : dict
+        Weights that replace the config's (empty: the config's).
+    threads : int
+        Solver threads.
+
+    Returns
+    -------
+    Solution
+        The solver's result on :func:`grid_problem`.
+    """
+    problem = grid_problem(cached_problem(cfg), k, tolerance, weights)
+    s = cfg.solver
+    return solve(problem, time_limit=s.time_limit, backend=s.backend, seed=s.seed, gap=s.mip_gap, threads=threads)
+
+
+def _point_key(weights: dict[str, float], tolerance: float | None, k: int, grid: bool) -> str:
+    """The task key of one sweep solve: 'K=5', or in a grid 'catchment=2 · ±10 % · K=5'."""
+    if not grid:
+        return f"K={k}"
+    tol = "config size rule" if tolerance is None else f"±{100 * tolerance:g} %"
+    return f"{weights_label(weights)} · {tol} · K={k}"
+
+
+def _describe_point(outcome: Outcome) -> str:
+    return f"{outcome.value.status_text()} ({outcome.seconds:.1f} s)"
+
+
+GRID_COLUMNS = ("weights", "tolerance", "K", "min", "max", "status", "objective", "max_dev_pct", "balance", "catchment",
+                "identity", "compactness", "seconds")
+
+
+def _whole(x: float) -> float | int:
+    """A population bound as an int when it is whole (bounds are rounded inwards), for the table and CSV."""
+    return int(x) if float(x).is_integer() else x
+
+
+def grid_row(problem: Problem, weights: dict[str, float], tolerance: float | None, k: int, sol: Solution) -> dict[str, Any]:
+    """One row of the sweep table (keys :data:`GRID_COLUMNS`); the scores are those of :mod:`wijkindeling.model.metrics`."""
+    other = grid_problem(problem, k, tolerance, weights)
+    tol = "config" if tolerance is None else f"{tolerance:g}"
+    row: dict[str, Any] = {"weights": weights_label(weights), "tolerance": tol, "K": k, "min": _whole(other.lo), "max": _whole(other.hi),
+                           "status": sol.status_text(), "seconds": round(sol.seconds, 1)}
+    if sol.labels is not None:
+        s = score(other, sol.labels)
+        row.update({"objective": round(s.objective, 6), "max_dev_pct": round(100 * s.max_population_deviation, 3),
+                    "balance": round(s.balance, 6), "catchment": round(s.catchment, 6), "identity": s.identity,
+                    "compactness": round(s.compactness, 6)})
+    return row
+
+
+def _table(title: str, rows: list[dict[str, Any]], grid: bool) -> Table:
+    table = Table(title=title)
+    cols = (("weights", "tol") if grid else ()) + ("K", "size", "status", "objective", "max dev", "bal", "catch", "ident", "compact", "s")
+    for col in cols:
+        table.add_column(col, justify="left" if col in ("status", "weights") else "right", no_wrap=True)
+    for r in rows:
+        cells = [r["weights"], r["tolerance"]] if grid else []
+        cells += [str(r["K"]), f"{fmt_int(r['min'])}–{fmt_int(r['max'])}", r["status"]]
+        if "objective" in r:
+            cells += [f"{r['objective']:.3f}", f"{r['max_dev_pct']:.1f} %", f"{r['balance']:.2f}", f"{r['catchment']:.2f}",
+                      str(r["identity"]), f"{r['compactness']:.2f}"]
+        else:
+            cells += ["–"] * 6
+        table.add_row(*cells, f"{r['seconds']:.1f}")
+    return table
+
+
+def _rule_text(problem: Problem, tolerances: list[float | None]) -> str:
+    """The size rule(s) of a sweep for its title: absolute bounds, or the tolerances."""
+    if tolerances == [None] and problem.sizes.absolute:
+        return f"areas of {fmt_int(problem.lo)}–{fmt_int(problem.hi)} inhabitants"
+    return ", ".join(f"±{100 * (problem.sizes.tolerance if t is None else t):g} %" for t in tolerances)
+
+
+def write_grid_csv(path: Path, rows: list[dict[str, Any]]) -> None:
+    """The sweep table as CSV (comma-separated, point decimals, one row per solve; empty scores without a plan)."""
+    with path.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=GRID_COLUMNS)
+        writer.writeheader()
+        writer.writerows(rows)
+
+
 @click.command()
 @click.argument("config", type=click.Path(dir_okay=False))
 @click.option("--areas", "-k", "areas", required=True, help="Area counts to try, e.g. 4-8 or 4,6,8.")
-@click.option("--tolerance", type=click.FloatRange(min=0.0, max=1.0),
-              help="Size tolerance; replaces the config's size rule (default: areas.tolerance, or the absolute areas.min_population/max_population where the config gives them).")
-@click.option("--time-limit", type=click.FloatRange(min=0.1), help="Solver time limit per K in seconds.")
+@click.option("--tolerance", default=None,
+              help="Size tolerance(s), comma-separated, e.g. 0.10 or 0.10,0.15 (a grid); each replaces the config's size rule "
+                   "(default: areas.tolerance, or the absolute areas.min_population/max_population where the config gives them).")
+@click.option("--weights", "weight_sets", multiple=True, metavar="TERM=VALUE[,...]",
+              help="A weight variant besides the config's weights, e.g. catchment=2 or identity=4,compactness=0.4 "
+                   "(terms: balance, catchment, identity, compactness); repeat the option for more variants.")
+@click.option("--csv", "csv_path", type=click.Path(dir_okay=False), help="Also write the table to this CSV file.")
+@click.option("--time-limit", type=click.FloatRange(min=0.1), help="Solver time limit per solve in seconds.")
 @click.option("--seed", type=int, help="Random seed.")
+@execution_options
 @show_warnings
-def sweep(config: str, areas: str, tolerance: float | None, time_limit: float | None, seed: int | None) -> None:
-    """Tabulate the best plan for every number of areas in --areas (nothing is written)."""
+def sweep(config: str, areas: str, tolerance: str | None, weight_sets: tuple[str, ...], csv_path: str | None,
+          time_limit: float | None, seed: int | None, workers: int | None, scheduler: str | None, threads: int) -> None:
+    """Tabulate the best plan for every number of areas in --areas (nothing is written unless --csv).
+
+    With several --tolerance values or --weights variants it is a grid: every weight variant × tolerance × K is one
+    solve. The solves run at the same time (--workers, --scheduler); the table is in that order whatever finishes first.
+    """
     cfg = load(config, None, time_limit, seed)
-    problem = build_problem(cfg)
+    problem = cached_problem(cfg)
     ks = parse_range(areas, problem.n)
-    if tolerance is None and problem.sizes.absolute:
-        rule = f"areas of {fmt_int(problem.lo)}–{fmt_int(problem.hi)} inhabitants"
-    else:
-        rule = f"±{100 * (problem.sizes.tolerance if tolerance is None else tolerance):g} %"
-    table = Table(title=f"{problem.provenance.gemeente or ''}: best plan per number of areas ({rule})")
-    for col in ("K", "size", "status", "objective", "max dev", "bal", "catch", "ident", "compact", "s"):
-        table.add_column(col, justify="left" if col == "status" else "right", no_wrap=True)
-    notes = []
-    for k in ks:
-        with RichProgress(label=f"K={k}") as progress:
-            rows = run_sweep(problem, [k], tolerance=tolerance, time_limit=cfg.solver.time_limit, backend=cfg.solver.backend,
-                             seed=cfg.solver.seed, gap=cfg.solver.mip_gap, threads=cfg.solver.threads, progress=progress)
-        if not rows:
-            notes.append(f"K={k}: more areas than the {problem.n} buurten")
-            continue
-        sol = rows[0].solution
-        other = problem.with_k(k, tolerance)
-        size = f"{fmt_int(other.lo)}–{fmt_int(other.hi)}"
-        if sol.labels is not None:
-            s = score(other, sol.labels)
-            table.add_row(str(k), size, sol.status_text(), f"{s.objective:.3f}", f"{100 * s.max_population_deviation:.1f} %",
-                          f"{s.balance:.2f}", f"{s.catchment:.2f}", str(s.identity), f"{s.compactness:.2f}", f"{sol.seconds:.1f}")
-        else:
-            table.add_row(str(k), size, sol.status_text(), "–", "–", "–", "–", "–", "–", f"{sol.seconds:.1f}")
-            if sol.message:
-                notes.append(f"K={k}: {sol.message}")
-    _wide().print(table)
-    for note in notes:
-        console.print(note)
+    tolerances = parse_tolerances(tolerance)
+    variants = parse_weights(weight_sets)
+    points = [(w, tol, k) for w in variants for tol in tolerances for k in ks]
+    grid = len(tolerances) > 1 or len(variants) > 1
+    tasks = [Task(_point_key(w, tol, k, grid), sweep_point, (cfg, k, tol, w, threads)) for w, tol, k in points]
+    name = problem.provenance.gemeente or ""
+    outcomes = task_runner(workers, scheduler, f"{name} sweep ({len(tasks)} solves)", _describe_point)(tasks)
+    rows = [grid_row(problem, w, tol, k, o.value) for (w, tol, k), o in zip(points, outcomes) if o.ok]
+    _wide().print(_table(f"{name}: best plan per {'weights, tolerance and ' if grid else ''}number of areas "
+                         f"({_rule_text(problem, tolerances)})", rows, grid))
+    for o in outcomes:
+        if o.ok and o.value.labels is None and o.value.message:
+            console.print(f"{o.key}: {o.value.message}")
+    if csv_path:
+        write_grid_csv(Path(csv_path), rows)
+        click.echo(f"Written to {csv_path}")
+    raise_failures(outcomes, "the table leaves them out")
 
 
 @click.command()

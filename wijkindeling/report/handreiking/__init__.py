@@ -20,12 +20,14 @@ from typing import Any
 
 import yaml
 
+from ...build import cached_problem
 from ...config import Config, load_config
 from ...errors import ConfigError
+from ...execute import Outcome, Runner, Task, raise_failures, run_in_process
 from ...text import slug
 from ..outputs import atomic_dir, write_run
 from . import document, figures
-from .analysis import MunicipalityResult, run_municipality
+from .analysis import MunicipalityResult, municipality_result, municipality_tasks
 from .render import LANGS, WRITERS, labels, render_html
 
 FORMATS = ("html", "pdf", "docx")
@@ -170,8 +172,12 @@ def _regional_parent(cfg: Config) -> Config | None:
 
 def write_blueprint(cfg: Config, lang: str | None = None, formats: Sequence[str] = FORMATS, force: bool = False,
                     time_limit: float | None = None, variant_time_limit: float | None = None,
-                    with_variants: bool = True, threads: int | None = None, out: Path | None = None) -> Written:
+                    with_variants: bool = True, threads: int | None = None, out: Path | None = None,
+                    runner: Runner = run_in_process) -> Written:
     """Optimise one municipality and write its handreiking to ``<out>/<gemeente>/handreiking/`` atomically.
+
+    The proposal and each variant are separate tasks (:func:`.analysis.municipality_tasks`) given to
+    ``runner``; the document is written in this process once all of them are done.
 
     Parameters
     ----------
@@ -193,6 +199,9 @@ def write_blueprint(cfg: Config, lang: str | None = None, formats: Sequence[str]
         Solver threads; by default ``solver.threads``.
     out : pathlib.Path, optional
         Output base folder; by default ``output.dir``.
+    runner : callable
+        Runs a list of tasks and returns their outcomes in task order (:mod:`wijkindeling.execute`); by default
+        one after another in this process.
 
     Returns
     -------
@@ -209,7 +218,14 @@ def write_blueprint(cfg: Config, lang: str | None = None, formats: Sequence[str]
     name = cfg.gemeente or cfg.gemeentecode or "gemeente"
     target = Path(out or cfg.output.dir) / slug(name) / FOLDER
     _check_target(target, force)
-    result = run_municipality(cfg, time_limit, variant_time_limit, with_variants, threads)
+    cached_problem(cfg)  # a config that does not fit its data is one error here, not one per task
+    tasks = municipality_tasks(cfg, (cfg.source_file or Path(name)).name, time_limit, variant_time_limit, with_variants, threads)
+    outcomes = runner(tasks)
+    for outcome in outcomes:
+        if outcome.error is not None:
+            raise outcome.error
+    result = municipality_result(cfg, [o.value for o in outcomes], time_limit, variant_time_limit,
+                                 sum(o.seconds for o in outcomes))
     with atomic_dir(target, force) as tmp:
         chap = save_run(result, tmp, lang, document.relative_name(cfg.source_file))
         region = _regional_parent(cfg)
@@ -287,8 +303,14 @@ def region_members(region_path: Path) -> tuple[Config, list[Path], list[Config]]
 def write_region(region_path: Path, lang: str | None = None, formats: Sequence[str] = FORMATS, force: bool = False,
                  time_limit: float | None = None, variant_time_limit: float | None = None, with_variants: bool = True,
                  threads: int | None = None, out: Path | None = None,
-                 progress: Callable[[MunicipalityResult, float], Any] | None = None) -> Written:
+                 progress: Callable[[MunicipalityResult, float], Any] | None = None,
+                 runner: Runner = run_in_process) -> Written:
     """Every municipality of the region: its own outputs and handreiking, plus one regional handreiking.
+
+    All solves (every municipality's proposal and variants, :func:`.analysis.municipality_tasks`) are given to
+    ``runner`` at once; the documents are written in this process afterwards, in config order. When a task
+    fails, the municipalities whose tasks all succeeded still get their own handreiking, the regional one is
+    not written, and a ConfigError (or a bug's own exception) is raised.
 
     Each municipality's handreiking goes to ``<out>/<gemeente>/handreiking/`` as by
     :func:`write_blueprint`; the regional one, with an overview map and
@@ -315,12 +337,20 @@ def write_region(region_path: Path, lang: str | None = None, formats: Sequence[s
     out : pathlib.Path, optional
         Output base folder; by default the regional ``output.dir``.
     progress : callable, optional
-        Called as ``progress(result, seconds)`` after each municipality.
+        Called as ``progress(result, seconds)`` after each municipality's documents are written.
+    runner : callable
+        Runs a list of tasks and returns their outcomes in task order (:mod:`wijkindeling.execute`); by default
+        one after another in this process.
 
     Returns
     -------
     Written
         The regional folder, its documents and every municipality's result.
+
+    Raises
+    ------
+    ConfigError
+        For a broken config (before any solve), an existing folder without ``force``, or when a task failed.
     """
     t0 = time.perf_counter()
     region, members, cfgs = region_members(region_path)
@@ -331,28 +361,53 @@ def write_region(region_path: Path, lang: str | None = None, formats: Sequence[s
     for cfg, path in zip(cfgs, members):
         _check_target(base / slug(cfg.gemeente or cfg.gemeentecode or path.stem) / FOLDER, force)
     _check_target(target, force)
-    results, chapters = [], []
     cmds = _commands(region, region)
-    for cfg, path in zip(cfgs, members):
+    tasks: list[list[Task]] = [municipality_tasks(cfg, path.name, time_limit, variant_time_limit, with_variants, threads,
+                                                  _size(cfg)) for cfg, path in zip(cfgs, members)]
+    flat = runner([t for ts in tasks for t in ts])
+    results, chapters = [], []
+    for cfg, path, outcomes in zip(cfgs, members, _split(flat, [len(ts) for ts in tasks])):
+        if not all(o.ok for o in outcomes):
+            continue
         t1 = time.perf_counter()
-        result = run_municipality(cfg, time_limit, variant_time_limit, with_variants, threads)
+        result = municipality_result(cfg, [o.value for o in outcomes], time_limit, variant_time_limit,
+                                     sum(o.seconds for o in outcomes))
         own = base / slug(cfg.gemeente or cfg.gemeentecode or path.stem) / FOLDER
         with atomic_dir(own, True) as tmp:
             chap = save_run(result, tmp, lang, document.relative_name(path))
             render_all(document.document([chap], region, "gemeente", str(chap["name"]), commands=cmds,
-                                         seconds=time.perf_counter() - t1), tmp, lang, formats)
+                                         seconds=result.seconds + time.perf_counter() - t1), tmp, lang, formats)
         result.run_dir = own / cfg.scenario if result.solution.found else None
         chap["metrics_path"] = str(result.run_dir / "metrics.json") if result.run_dir else None
         results.append(result)
         chapters.append(chap)
         if progress:
-            progress(result, time.perf_counter() - t1)
+            progress(result, result.seconds)
+    raise_failures(flat, "the municipalities without a failed task have their handreiking, the regional handreiking "
+                         "was not written")
     with atomic_dir(target, force) as tmp:
         overview = _overview(results, chapters, tmp, lang, region)
         ctx = document.document(chapters, region, "regio", region_name, overview, cmds, time.perf_counter() - t0)
         files = render_all(ctx, tmp, lang, formats)
     files = {k: target / v.name for k, v in files.items()}
     return Written(target, files, results, time.perf_counter() - t0)
+
+
+def _size(cfg: Config) -> int:
+    """The number of buurten of a municipality (for its tasks' expected cost); 0 when its data do not fit (its tasks say why)."""
+    try:
+        return cached_problem(cfg).n
+    except ConfigError:
+        return 0
+
+
+def _split(outcomes: list[Outcome], sizes: list[int]) -> list[list[Outcome]]:
+    """``outcomes`` cut into consecutive pieces of ``sizes``."""
+    out, start = [], 0
+    for size in sizes:
+        out.append(outcomes[start:start + size])
+        start += size
+    return out
 
 
 def _overview(results: list[MunicipalityResult], chapters: list[dict], folder: Path, lang: str, region: Config) -> dict:

@@ -15,11 +15,12 @@ from typing import Any
 import numpy as np
 
 from ... import optimise
-from ...build import build_problem
+from ...build import cached_problem
 from ...config import Config
+from ...execute import Outcome, Task, run_in_process
 from ...model.metrics import Scores, objective, score
 from ...model.problem import Problem
-from ...optimise import Solution, solve
+from ...optimise import Solution, SweepRow, solve
 from ..compare import changed_buurten, entry_from_labels
 from ..outputs import metrics_record
 
@@ -144,66 +145,74 @@ def _variant(kind: str, problem: Problem, sol: Solution, base: np.ndarray | None
     return Variant(kind, problem.k, sol, problem, scores, moved=moved, **kw)
 
 
-def per_k(cfg: Config, problem: Problem, ks: list[int], time_limit: float, threads: int | None) -> list[Variant]:
-    """The best plan for each K in ``ks`` (``optimise.sweep``, with the config's size rule).
+N_ALTERNATIVES = 2  # the most alternatives for the same K a handreiking reports
+FACTOR = 2.0  # what the sensitivity run multiplies one weight by
+
+
+def heavier_problem(problem: Problem, factor: float = FACTOR) -> Problem:
+    """``problem`` with the weight of :func:`weight_change_term` multiplied by ``factor`` (same buurten, K and bounds)."""
+    term = weight_change_term(problem)
+    return replace(problem, weights=problem.weights.model_copy(update={term: getattr(problem.weights, term) * factor}))
+
+
+def neighbour_ks(problem: Problem) -> list[int]:
+    """K-1 and K+1, those within ``1..problem.n``."""
+    return [k for k in (problem.k - 1, problem.k + 1) if 1 <= k <= problem.n]
+
+
+def alternative_plans(cfg: Config, problem: Problem, n: int, time_limit: float, threads: int | None) -> list[Solution]:
+    """``optimise.alternatives`` for ``n + 1`` plans (the best one is usually the proposal, dropped later)."""
+    return optimise.alternatives(problem, n + 1, **_solver_kwargs(cfg, time_limit, threads))
+
+
+def variants_of(problem: Problem, proposal: Solution, alts: list[Solution], rows: list[SweepRow], weighted: Solution,
+                n_alternatives: int = N_ALTERNATIVES, factor: float = FACTOR) -> list[Variant]:
+    """The variants of the proposal from the raw solves: alternatives, K-1 and K+1, the weight variant.
 
     Parameters
     ----------
-    cfg : Config
-        Gives the solver settings.
-    problem : Problem
-        The municipality's problem.
-    ks : list of int
-        Numbers of areas; those outside ``1..problem.n`` are skipped.
-    time_limit : float
-        Seconds per solve.
-    threads : int or None
-        Solver threads; None for ``solver.threads``.
-
-    Returns
-    -------
-    list of Variant
-        One of kind ``"k"`` per K solved, without ``moved`` (another K has no matching areas).
-    """
-    rows = optimise.sweep(problem, ks, **_solver_kwargs(cfg, time_limit, threads))
-    return [_variant("k", problem.with_k(row.k), row.solution, None) for row in rows]
-
-
-def alternatives(cfg: Config, problem: Problem, proposal: Solution, n: int, time_limit: float,
-                 threads: int | None) -> list[Variant]:
-    """Other good plans for the same K (``optimise.alternatives``), each moving at least one buurt.
-
-    Parameters
-    ----------
-    cfg : Config
-        Gives the solver settings.
     problem : Problem
         The municipality's problem.
     proposal : Solution
-        The proposal the alternatives differ from.
-    n : int
-        The most alternatives to return.
-    time_limit : float
-        Seconds for the whole search.
-    threads : int or None
-        Solver threads; None for ``solver.threads``.
+        The proposal the variants are compared with.
+    alts : list of Solution
+        The plans of :func:`alternative_plans` (ignored when the proposal has no plan).
+    rows : list of SweepRow
+        The best plans for the neighbouring K (:func:`neighbour_ks`).
+    weighted : Solution
+        The solve of :func:`heavier_problem`.
+    n_alternatives : int
+        The most alternatives to keep.
+    factor : float
+        The factor of the weight variant.
 
     Returns
     -------
     list of Variant
-        Up to ``n`` of kind ``"alternative"``, best first; none when the proposal has no plan.
+        The alternatives that move at least one buurt (up to ``n_alternatives``), then K-1 and K+1, then the
+        weight variant. When the weighted solve finds no plan, the proposal stands in for it (``kept_start``).
     """
-    if not proposal.found or n <= 0:
-        return []
-    # optimise.alternatives returns the best plan first; ask for one more and drop plans equal to the proposal
-    sols = optimise.alternatives(problem, n + 1, **_solver_kwargs(cfg, time_limit, threads))
-    variants = [_variant("alternative", problem, s, proposal.labels) for s in sols if s.found]
-    return [v for v in variants if v.moved][:n]
+    base = proposal.labels if proposal.found else None
+    variants = []
+    if base is not None and n_alternatives > 0:
+        variants = [v for v in (_variant("alternative", problem, s, base) for s in alts if s.found) if v.moved][:n_alternatives]
+    variants += [_variant("k", problem.with_k(row.k), row.solution, None) for row in rows]
+    heavier = heavier_problem(problem, factor)
+    # only a weight changed, so the proposal is a valid plan here too: report it (``kept_start``; the documents
+    # say so in their own language) when the solve finds none within the time limit
+    kept = False
+    if not weighted.found and base is not None:
+        weighted = Solution(base.copy(), "heuristic", objective(heavier, base), None, None, weighted.seconds, weighted.backend)
+        kept = True
+    variants.append(_variant("weight", heavier, weighted, base, term=weight_change_term(problem), factor=factor, kept_start=kept))
+    return variants
 
 
 def sensitivity(cfg: Config, problem: Problem, proposal: Solution, time_limit: float,
-                threads: int | None = None, factor: float = 2.0, n_alternatives: int = 2) -> list[Variant]:
+                threads: int | None = None, factor: float = FACTOR, n_alternatives: int = N_ALTERNATIVES) -> list[Variant]:
     """Alternatives for the same K, the best plan for K-1 and K+1 areas, and with one weight times ``factor``.
+
+    The same solves as the tasks of :func:`municipality_tasks`, one after another in this process.
 
     Parameters
     ----------
@@ -225,24 +234,129 @@ def sensitivity(cfg: Config, problem: Problem, proposal: Solution, time_limit: f
     Returns
     -------
     list of Variant
-        The alternatives, then K-1 and K+1 (those within ``1..problem.n``), then the weight variant.
-        When the weighted solve finds no plan, the proposal stands in for it (``kept_start``).
+        As :func:`variants_of`.
     """
-    variants = alternatives(cfg, problem, proposal, n_alternatives, time_limit, threads)
-    variants += per_k(cfg, problem, [k for k in (problem.k - 1, problem.k + 1) if 1 <= k <= problem.n], time_limit, threads)
-    term = weight_change_term(problem)
-    weights = problem.weights.model_copy(update={term: getattr(problem.weights, term) * factor})
-    heavier = replace(problem, weights=weights)
-    base = proposal.labels if proposal.found else None
-    sol = _solve(heavier, cfg, time_limit, threads)
-    # only a weight changed, so the proposal is a valid plan here too: report it (``kept_start``; the documents
-    # say so in their own language) when the solve finds none within the time limit
-    kept = False
-    if not sol.found and base is not None:
-        sol = Solution(base.copy(), "heuristic", objective(heavier, base), None, None, sol.seconds, sol.backend)
-        kept = True
-    variants.append(_variant("weight", heavier, sol, base, term=term, factor=factor, kept_start=kept))
-    return variants
+    alts = alternative_plans(cfg, problem, n_alternatives, time_limit, threads) if proposal.found and n_alternatives > 0 else []
+    rows = optimise.sweep(problem, neighbour_ks(problem), **_solver_kwargs(cfg, time_limit, threads))
+    weighted = _solve(heavier_problem(problem, factor), cfg, time_limit, threads)
+    return variants_of(problem, proposal, alts, rows, weighted, n_alternatives, factor)
+
+
+PARTS = ("proposal", "alternatives", "k", "weight")  # the solves of one municipality's handreiking, in task order
+PART_NAMES = {"proposal": "proposal", "alternatives": "alternatives", "k": "K-1, K+1", "weight": "weight x2"}
+
+
+def solve_part(cfg: Config, part: str, time_limit: float, threads: int | None) -> Any:
+    """One solve of a municipality's handreiking: the task function of :func:`municipality_tasks`.
+
+    The problem is built once per process (:func:`wijkindeling.build.cached_problem`), so a worker that runs
+    several parts of one municipality reads its data once.
+
+    Parameters
+    ----------
+    cfg : Config
+        The municipality's config (seed and solver settings from it).
+    part : str
+        One of :data:`PARTS`.
+    time_limit : float
+        Seconds for the solve.
+    threads : int or None
+        Solver threads; None for ``solver.threads``.
+
+    Returns
+    -------
+    Solution or list
+        ``proposal`` and ``weight``: a Solution; ``alternatives``: a list of Solution; ``k``: a list of SweepRow.
+    """
+    problem = cached_problem(cfg)
+    if part == "proposal":
+        return _solve(problem, cfg, time_limit, threads)
+    if part == "alternatives":
+        return alternative_plans(cfg, problem, N_ALTERNATIVES, time_limit, threads)
+    if part == "k":
+        return optimise.sweep(problem, neighbour_ks(problem), **_solver_kwargs(cfg, time_limit, threads))
+    if part == "weight":
+        return _solve(heavier_problem(problem), cfg, time_limit, threads)
+    raise ValueError(f"unknown part {part!r}")
+
+
+def time_limits(cfg: Config, time_limit: float | None, variant_time_limit: float | None) -> tuple[float, float]:
+    """Seconds for the proposal (default ``solver.time_limit``) and per variant (default min(proposal, 20))."""
+    tl = float(time_limit if time_limit is not None else cfg.solver.time_limit)
+    return tl, float(variant_time_limit if variant_time_limit is not None else min(tl, 20.0))
+
+
+def municipality_tasks(cfg: Config, name: str, time_limit: float | None = None, variant_time_limit: float | None = None,
+                       with_variants: bool = True, threads: int | None = None, size: int = 0) -> list[Task]:
+    """The independent solves of one municipality's handreiking as tasks: the proposal, then its variants.
+
+    Parameters
+    ----------
+    cfg : Config
+        The municipality's config.
+    name : str
+        The first part of every task key (the config file's name).
+    time_limit, variant_time_limit : float, optional
+        As in :func:`run_municipality`.
+    with_variants : bool
+        Whether to add the variants' tasks.
+    threads : int, optional
+        Solver threads per task; by default ``solver.threads``.
+    size : int
+        The number of buurten, for the tasks' expected cost (time limit × solves × buurten: the big ones start first).
+
+    Returns
+    -------
+    list of Task
+        One per part of :data:`PARTS` (only the proposal without variants); give their values, in this order,
+        to :func:`municipality_result`.
+    """
+    tl, vtl = time_limits(cfg, time_limit, variant_time_limit)
+    parts = PARTS if with_variants else PARTS[:1]
+    limits = {part: tl if part == "proposal" else vtl for part in parts}
+    solves = {"proposal": 1, "alternatives": N_ALTERNATIVES + 1, "k": 2, "weight": 1}
+    return [Task(f"{name}: {PART_NAMES[part]}", solve_part, (cfg, part, limits[part], threads), size * limits[part] * solves[part])
+            for part in parts]
+
+
+def municipality_result(cfg: Config, values: list[Any], time_limit: float | None = None,
+                        variant_time_limit: float | None = None, seconds: float = 0.0) -> MunicipalityResult:
+    """The result of one municipality from the values of its :func:`municipality_tasks`, in task order.
+
+    Parameters
+    ----------
+    cfg : Config
+        The municipality's config.
+    values : list
+        The tasks' values: the proposal, and when there are variants the alternatives, the neighbouring K and
+        the weight variant.
+    time_limit, variant_time_limit : float, optional
+        As given to :func:`municipality_tasks`.
+    seconds : float
+        Time the solves took.
+
+    Returns
+    -------
+    MunicipalityResult
+        The problem, the proposal with its metrics record (not yet written), and the variants.
+    """
+    problem = cached_problem(cfg)
+    tl, vtl = time_limits(cfg, time_limit, variant_time_limit)
+    sol = values[0]
+    record = metrics_record(problem, sol.labels, sol, cfg.scenario, {"time_limit": tl}) if sol.labels is not None else None
+    variants = variants_of(problem, sol, *values[1:]) if len(values) == len(PARTS) else []
+    return MunicipalityResult(cfg, problem, sol, record, variants, tl, vtl, seconds)
+
+
+def describe(outcome: Outcome) -> str:
+    """The status of a finished task of :func:`municipality_tasks` for the progress display."""
+    value = outcome.value
+    if isinstance(value, Solution):
+        text = value.status_text()
+    else:
+        sols = [v.solution if isinstance(v, SweepRow) else v for v in value]
+        text = ", ".join(s.status_text() for s in sols) or "nothing to solve"
+    return f"{text} ({outcome.seconds:.1f} s)"
 
 
 def run_municipality(cfg: Config, time_limit: float | None = None, variant_time_limit: float | None = None,
@@ -268,10 +382,8 @@ def run_municipality(cfg: Config, time_limit: float | None = None, variant_time_
         The problem, the proposal with its metrics record (not yet written), and the variants.
     """
     t0 = time.perf_counter()
-    problem = build_problem(cfg)
-    tl = float(time_limit if time_limit is not None else cfg.solver.time_limit)
-    vtl = float(variant_time_limit if variant_time_limit is not None else min(tl, 20.0))
-    sol = _solve(problem, cfg, tl, threads)
-    record = metrics_record(problem, sol.labels, sol, cfg.scenario, {"time_limit": tl}) if sol.labels is not None else None
-    variants = sensitivity(cfg, problem, sol, vtl, threads) if with_variants else []
-    return MunicipalityResult(cfg, problem, sol, record, variants, tl, vtl, time.perf_counter() - t0)
+    outcomes = run_in_process(municipality_tasks(cfg, "", time_limit, variant_time_limit, with_variants, threads))
+    for outcome in outcomes:
+        if outcome.error is not None:
+            raise outcome.error
+    return municipality_result(cfg, [o.value for o in outcomes], time_limit, variant_time_limit, time.perf_counter() - t0)
