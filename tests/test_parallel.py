@@ -113,6 +113,7 @@ def test_the_problem_is_built_once_per_process_and_again_when_a_data_file_change
     assert len(calls) == 2
 
 
+@pytest.mark.slow
 def test_a_scheduler_that_does_not_answer_is_one_sentence(tmp_path):
     res = CliRunner().invoke(main, ["sweep", str(WOERDEN), "--areas", "4", "--scheduler", "tcp://127.0.0.1:9"])
     assert res.exit_code == 2, res.output
