@@ -5,6 +5,7 @@ Every cluster these tests start listens on 127.0.0.1 only and is closed by the t
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 import os
@@ -286,3 +287,16 @@ def test_the_live_display_on_a_terminal_shows_counts_and_every_task():
 
 if sys.platform != "linux":  # pragma: no cover - pgrep and /proc
     pytestmark = pytest.mark.skip("needs Linux")
+
+
+@pytest.mark.slow
+def test_sweep_grid_without_weights_doubles_each_weight_in_turn(tmp_path):
+    """``sweep --grid``: the config's weights, then each non-zero weight doubled; one row per variant × K."""
+    out = tmp_path / "grid.csv"
+    res = CliRunner().invoke(main, ["sweep", str(WOERDEN), "--areas", "6", "--grid", "--workers", "1",
+                                    "--time-limit", "20", "--csv", str(out)])
+    assert res.exit_code == 0, res.output
+    weights = load_config(WOERDEN).weights.model_dump()
+    expected = ["config"] + [f"{t}={2 * w:g}" for t, w in weights.items() if w]
+    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    assert [r["weights"] for r in rows] == expected and {r["K"] for r in rows} == {"6"}

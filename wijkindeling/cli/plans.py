@@ -17,7 +17,7 @@ from ..build import build_problem, cached_problem
 from ..config import Config, Weights
 from ..errors import ConfigError
 from ..execute import Outcome, Task, raise_failures
-from ..model.metrics import score
+from ..model.metrics import TERMS, score
 from ..model.problem import Problem
 from ..optimise import Solution, alternatives, solve
 from ..optimise.progress import RichProgress
@@ -236,6 +236,12 @@ def parse_weights(texts: tuple[str, ...]) -> list[dict[str, float]]:
     return out
 
 
+def doubled_weights(problem: Problem) -> list[dict[str, float]]:
+    """The default weight variants of ``sweep --grid``: each non-zero weight of the config doubled in turn."""
+    current = problem.weights.model_dump()
+    return [{term: 2 * current[term]} for term in TERMS if current.get(term)]
+
+
 def weights_label(weights: dict[str, float]) -> str:
     """'config' for the config's weights, else 'catchment=2,identity=4'."""
     return ",".join(f"{k}={v:g}" for k, v in weights.items()) or "config"
@@ -349,12 +355,15 @@ def write_grid_csv(path: Path, rows: list[dict[str, Any]]) -> None:
 @click.option("--weights", "weight_sets", multiple=True, metavar="TERM=VALUE[,...]",
               help="A weight variant besides the config's weights, e.g. catchment=2 or identity=4,compactness=0.4 "
                    "(terms: balance, catchment, identity, compactness); repeat the option for more variants.")
+@click.option("--grid", "as_grid", is_flag=True,
+              help="Tabulate as a grid (weights × tolerance × K); without --weights the weight variants are the config's "
+                   "weights and each of its non-zero weights doubled in turn.")
 @click.option("--csv", "csv_path", type=click.Path(dir_okay=False), help="Also write the table to this CSV file.")
 @click.option("--time-limit", type=click.FloatRange(min=0.1), help="Solver time limit per solve in seconds.")
 @click.option("--seed", type=int, help="Random seed.")
 @execution_options
 @show_warnings
-def sweep(config: str, areas: str, tolerance: str | None, weight_sets: tuple[str, ...], csv_path: str | None,
+def sweep(config: str, areas: str, tolerance: str | None, weight_sets: tuple[str, ...], as_grid: bool, csv_path: str | None,
           time_limit: float | None, seed: int | None, workers: int | None, scheduler: str | None, threads: int) -> None:
     """Tabulate the best plan for every number of areas in --areas (nothing is written unless --csv).
 
@@ -366,8 +375,10 @@ def sweep(config: str, areas: str, tolerance: str | None, weight_sets: tuple[str
     ks = parse_range(areas, problem.n)
     tolerances = parse_tolerances(tolerance)
     variants = parse_weights(weight_sets)
+    if as_grid and not weight_sets:
+        variants += doubled_weights(problem)
     points = [(w, tol, k) for w in variants for tol in tolerances for k in ks]
-    grid = len(tolerances) > 1 or len(variants) > 1
+    grid = as_grid or len(tolerances) > 1 or len(variants) > 1
     tasks = [Task(_point_key(w, tol, k, grid), sweep_point, (cfg, k, tol, w, threads)) for w, tol, k in points]
     name = problem.provenance.gemeente or ""
     outcomes = task_runner(workers, scheduler, f"{name} sweep ({len(tasks)} solves)", _describe_point)(tasks)
