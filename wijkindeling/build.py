@@ -171,15 +171,20 @@ def build_barriers(cfg: Config, buurten: gpd.GeoDataFrame, graph: nx.Graph) -> t
     return result, layer
 
 
-def data_hashes(cfg: Config) -> dict[str, str]:
-    """Short SHA-256 of every input data file the config names (by config field), for provenance."""
+def data_files(cfg: Config) -> dict[str, Path]:
+    """Every input data file the config names that exists, by config field (``data.buurten`` -> its path)."""
     out = {}
     for dotted in DATA_FIELDS:
         section, key = dotted.split(".")
         value = getattr(getattr(cfg, section), key, None)
         if value is not None and Path(value).is_file():
-            out[dotted] = file_hash(Path(value))
+            out[dotted] = Path(value)
     return out
+
+
+def data_hashes(cfg: Config) -> dict[str, str]:
+    """Short SHA-256 of every input data file the config names (by config field), for provenance."""
+    return {dotted: file_hash(path) for dotted, path in data_files(cfg).items()}
 
 
 def combined_hash(hashes: dict[str, str]) -> str:
@@ -419,14 +424,7 @@ def problem_from_parts(cfg: Config, buurten: gpd.GeoDataFrame, graph: nx.Graph, 
 
 def _data_stamps(cfg: Config) -> tuple[tuple[str, int, int], ...]:
     """(path, modification time, size) of every input data file the config names: a cheap check that none changed."""
-    out = []
-    for dotted in DATA_FIELDS:
-        section, key = dotted.split(".")
-        value = getattr(getattr(cfg, section), key, None)
-        if value is not None and Path(value).is_file():
-            stat = Path(value).stat()
-            out.append((str(value), stat.st_mtime_ns, stat.st_size))
-    return tuple(out)
+    return tuple((str(path), path.stat().st_mtime_ns, path.stat().st_size) for path in data_files(cfg).values())
 
 
 # Problems built in this process, by (config as JSON, data file stamps); the oldest is dropped beyond CACHE_SIZE.

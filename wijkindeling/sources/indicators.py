@@ -109,11 +109,13 @@ def load_indicators(cfg: Config, codes: list[str]) -> pd.DataFrame:
     """
     frames: list[pd.DataFrame] = []
     seen: dict[str, Path] = {}
+    loaded: set[str] = set()  # columns already read (a shared denominator or weight is kept from its first table)
     for table in cfg.data.indicators:
         frame = read_indicator_table(table, codes)
         for column in table.columns:
             if column in seen:
                 raise DataError(f"{table.path}: column '{column}' is also declared for {seen[column]}; declare each indicator once.")
             seen[column] = Path(table.path)
-        frames.append(frame.drop(columns=[c for c in frame.columns if c in set().union(*[set(f.columns) for f in frames])]))
+        frames.append(frame.loc[:, ~frame.columns.isin(loaded)])
+        loaded.update(frame.columns)
     return pd.concat(frames, axis=1) if frames else pd.DataFrame(index=codes)

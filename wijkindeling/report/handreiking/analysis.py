@@ -7,7 +7,6 @@ doubled. Every variant is scored with :mod:`wijkindeling.model.metrics`; nothing
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -17,7 +16,7 @@ import numpy as np
 from ... import optimise
 from ...build import cached_problem
 from ...config import Config
-from ...execute import Outcome, Task, run_in_process
+from ...execute import Outcome, Task
 from ...model.metrics import Scores, objective, score
 from ...model.problem import Problem
 from ...optimise import Solution, SweepRow, solve
@@ -236,9 +235,10 @@ def sensitivity(cfg: Config, problem: Problem, proposal: Solution, time_limit: f
     list of Variant
         As :func:`variants_of`.
     """
-    alts = alternative_plans(cfg, problem, n_alternatives, time_limit, threads) if proposal.found and n_alternatives > 0 else []
-    rows = optimise.sweep(problem, neighbour_ks(problem), **_solver_kwargs(cfg, time_limit, threads))
-    weighted = _solve(heavier_problem(problem, factor), cfg, time_limit, threads)
+    alts = (solve_problem_part(cfg, problem, "alternatives", time_limit, threads, n_alternatives, factor)
+            if proposal.found and n_alternatives > 0 else [])
+    rows = solve_problem_part(cfg, problem, "k", time_limit, threads, n_alternatives, factor)
+    weighted = solve_problem_part(cfg, problem, "weight", time_limit, threads, n_alternatives, factor)
     return variants_of(problem, proposal, alts, rows, weighted, n_alternatives, factor)
 
 
@@ -268,15 +268,23 @@ def solve_part(cfg: Config, part: str, time_limit: float, threads: int | None) -
     Solution or list
         ``proposal`` and ``weight``: a Solution; ``alternatives``: a list of Solution; ``k``: a list of SweepRow.
     """
-    problem = cached_problem(cfg)
+    return solve_problem_part(cfg, cached_problem(cfg), part, time_limit, threads)
+
+
+def solve_problem_part(cfg: Config, problem: Problem, part: str, time_limit: float, threads: int | None,
+                       n_alternatives: int = N_ALTERNATIVES, factor: float = FACTOR) -> Any:
+    """One of the solves in :data:`PARTS` on ``problem`` (shared by :func:`solve_part` and :func:`sensitivity`).
+
+    Returns what :func:`solve_part` returns; ``n_alternatives`` and ``factor`` as in :func:`sensitivity`.
+    """
     if part == "proposal":
         return _solve(problem, cfg, time_limit, threads)
     if part == "alternatives":
-        return alternative_plans(cfg, problem, N_ALTERNATIVES, time_limit, threads)
+        return alternative_plans(cfg, problem, n_alternatives, time_limit, threads)
     if part == "k":
         return optimise.sweep(problem, neighbour_ks(problem), **_solver_kwargs(cfg, time_limit, threads))
     if part == "weight":
-        return _solve(heavier_problem(problem), cfg, time_limit, threads)
+        return _solve(heavier_problem(problem, factor), cfg, time_limit, threads)
     raise ValueError(f"unknown part {part!r}")
 
 
@@ -297,7 +305,7 @@ def municipality_tasks(cfg: Config, name: str, time_limit: float | None = None, 
     name : str
         The first part of every task key (the config file's name).
     time_limit, variant_time_limit : float, optional
-        As in :func:`run_municipality`.
+        As in :func:`wijkindeling.report.handreiking.write_blueprint`.
     with_variants : bool
         Whether to add the variants' tasks.
     threads : int, optional
@@ -357,33 +365,3 @@ def describe(outcome: Outcome) -> str:
         sols = [v.solution if isinstance(v, SweepRow) else v for v in value]
         text = ", ".join(s.status_text() for s in sols) or "nothing to solve"
     return f"{text} ({outcome.seconds:.1f} s)"
-
-
-def run_municipality(cfg: Config, time_limit: float | None = None, variant_time_limit: float | None = None,
-                     with_variants: bool = True, threads: int | None = None) -> MunicipalityResult:
-    """Optimise ``cfg`` and its sensitivity variants; return everything the handreiking needs.
-
-    Parameters
-    ----------
-    cfg : Config
-        The municipality's config.
-    time_limit : float, optional
-        Seconds for the proposal; by default ``solver.time_limit``.
-    variant_time_limit : float, optional
-        Seconds per variant; by default the smaller of the proposal's time limit and 20.
-    with_variants : bool
-        Whether to compute the variants (:func:`sensitivity`).
-    threads : int, optional
-        Solver threads; by default ``solver.threads``.
-
-    Returns
-    -------
-    MunicipalityResult
-        The problem, the proposal with its metrics record (not yet written), and the variants.
-    """
-    t0 = time.perf_counter()
-    outcomes = run_in_process(municipality_tasks(cfg, "", time_limit, variant_time_limit, with_variants, threads))
-    for outcome in outcomes:
-        if outcome.error is not None:
-            raise outcome.error
-    return municipality_result(cfg, [o.value for o in outcomes], time_limit, variant_time_limit, time.perf_counter() - t0)
