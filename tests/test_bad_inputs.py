@@ -637,6 +637,7 @@ COMMAND_CASES = {
     "compare": lambda t: ["compare", broken_config(t), t / "a.csv", t / "b.csv", "--no-png", "--out", t / "outputs"],
     "import": lambda t: ["import", broken_config(t), t / "a.csv", "--scenario", "x", "--out", t / "outputs"],
     "sweep": lambda t: ["sweep", broken_config(t), "--areas", "2-3", "--time-limit", "1"],
+    "data": lambda t: ["data", "Woerden", "--year", "1999", "--cache", t / "cache", "--out", t / "outputs" / "woerden"],
 }
 
 
@@ -648,7 +649,7 @@ def test_every_command_has_a_bad_input_case():
 @pytest.mark.parametrize("command", sorted(COMMAND_CASES))
 def test_every_command_answers_bad_input_in_one_sentence(tmp_path, command):
     assert command in main.commands, f"{command} is not a command of the CLI"
-    needle = "GM9999" if command == "init" else "line 2"
+    needle = {"init": "GM9999", "data": "--year 1999"}.get(command, "line 2")
     refused(tmp_path, COMMAND_CASES[command](tmp_path), needle)
 
 

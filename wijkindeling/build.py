@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import warnings
 from collections import OrderedDict
+from dataclasses import replace
 from pathlib import Path
 
 import geopandas as gpd
@@ -24,16 +25,18 @@ from .config import Config
 from .errors import ConfigError, GraphError
 from .model.barriers import BarrierEdges, barrier_edges, barrier_result, pair_lines, without_edges
 from .model.catchments import Catchments, catchments_from, estimate_patients, straight_distances
-from .model.graph import adjacency_graph, connect_islands
+from .model.graph import add_edges, adjacency_graph, connect_islands, gap_edges, pass_through_edges, road_edges, road_lines
 from .model.identity import identity_groups
 from .model.problem import Problem, Provenance, SizeRule, default_area_names, population_bounds
+from .model.profile import Indicator, IndicatorData
 from .sources import osm
 from .sources.buurten import RD_NEW, load_buurten
+from .sources.indicators import load_indicators
 from .sources.lines import LINE_COLUMNS, file_barrier_lines
 from .sources.patients import read_patient_counts
 from .sources.practices import load_practices
 from .sources.tables import file_hash
-from .text import catchment_method
+from .text import PROFILE_BUILTIN, catchment_method
 
 # Config fields that name input data files; all of them enter the data hash of a run.
 DATA_FIELDS = ("data.buurten", "data.pc4_centroids", "practices.path", "practices.patients", "practices.cache",
@@ -61,18 +64,126 @@ def build_problem(cfg: Config) -> Problem:
     """
     buurten = load_buurten(cfg)
     practices = load_practices(cfg, buurten)
-    catch = build_catchments(cfg, practices, buurten)
+    distances = practice_distances(cfg, practices, buurten)
+    catch = build_catchments(cfg, practices, buurten, distances)
     graph = adjacency_graph(buurten)
     barriers, lines = build_barriers(cfg, buurten, graph)
     graph = without_edges(graph, barriers.removed)
+    added = build_adjacency(cfg, buurten, graph, frozenset(frozenset(e) for e in barriers.removed))
     synthetic = connect_islands(graph, buurten, cfg.data.islands, cfg.origin("data.islands"),
                                 avoid=frozenset(frozenset(e) for e in barriers.removed))
     problem = problem_from_parts(cfg, buurten, graph, practices, catch, barriers, synthetic)
+    problem.provenance = replace(problem.provenance, adjacency_edges_added=added)
     problem.barrier_lines = lines
+    problem.indicator_data = build_indicator_data(cfg, problem.codes, distances)
     return problem
 
 
-def build_catchments(cfg: Config, practices: gpd.GeoDataFrame | None, buurten: gpd.GeoDataFrame) -> Catchments | None:
+def build_adjacency(cfg: Config, buurten: gpd.GeoDataFrame, graph: nx.Graph,
+                    skip: frozenset[frozenset[str]] = frozenset()) -> list[dict]:
+    """Add the neighbours of ``data.adjacency`` to ``graph`` (in place) and return them for the provenance.
+
+    Parameters
+    ----------
+    cfg : Config
+        Gives ``data.adjacency`` (``max_gap_m``, ``pass_through``, ``pass_through_m``, ``osm_roads``) and,
+        for OSM roads, the ``distances`` section (where the road network comes from).
+    buurten : geopandas.GeoDataFrame
+        Buurten in standard form.
+    graph : networkx.Graph
+        Adjacency of buurtcodes after barriers; every kind is found on it as given, then added
+        (a pair found twice is recorded once: gap before pass-through before road).
+    skip : frozenset of frozenset
+        Buurtcode pairs a barrier removed; they are never added back.
+
+    Returns
+    -------
+    list of dict
+        The added edges (:func:`~wijkindeling.model.graph.gap_edges`, then
+        :func:`~wijkindeling.model.graph.pass_through_edges`, then :func:`~wijkindeling.model.graph.road_edges`).
+
+    Raises
+    ------
+    ConfigError
+        When ``data.adjacency.pass_through`` names a buurtcode that is not in the data.
+    DataError
+        When ``osm_roads`` is on and the road network cannot be read or downloaded.
+    """
+    adj = cfg.data.adjacency
+    _check_codes(cfg, set(buurten["buurtcode"]), adj.pass_through, "data.adjacency.pass_through")
+    through = pass_through_edges(buurten, graph, adj.pass_through, adj.pass_through_m, skip) if adj.pass_through else []
+    gap = gap_edges(buurten, graph, adj.max_gap_m, skip)
+    roads = road_edges(buurten, graph, road_lines(_road_network(cfg, buurten)), adj.pass_through, skip) if adj.osm_roads else []
+    added: list[dict] = []
+    for edge in gap + through + roads:  # a pair found more than once is recorded once, by the first reason
+        if edge["buurten"] not in (e["buurten"] for e in added):
+            added.append(edge)
+    add_edges(graph, added)
+    return added
+
+
+def _road_network(cfg: Config, buurten: gpd.GeoDataFrame) -> nx.MultiDiGraph:
+    """The OSM road network of ``distances`` for ``data.adjacency.osm_roads`` (walk when distances are straight)."""
+    network = cfg.distances.method if cfg.distances.method != "straight" else "walk"
+    return osm.load_network(cfg.model_copy(update={"distances": cfg.distances.model_copy(update={"method": network})}), buurten)
+
+
+def practice_distances(cfg: Config, practices: gpd.GeoDataFrame | None, buurten: gpd.GeoDataFrame) -> np.ndarray | None:
+    """Metres from every practice to every buurt's representative point (practices x buurten), as ``distances.method`` says.
+
+    Straight line, or over the OSM road network (``drive``/``walk``); None without practices. Used by the
+    catchment estimate and by the startfoto's distance to the nearest practice.
+
+    Raises
+    ------
+    DataError
+        When the road network cannot be loaded.
+    """
+    if practices is None or practices.empty:
+        return None
+    if cfg.distances.method == "straight":
+        return straight_distances(practices, buurten)
+    return osm.network_distances(cfg, practices, buurten)
+
+
+def build_indicator_data(cfg: Config, codes: list[str], distances: np.ndarray | None) -> IndicatorData:
+    """The startfoto's per-buurt inputs: the declared indicator columns and the distance to the nearest practice.
+
+    Parameters
+    ----------
+    cfg : Config
+        Gives ``data.indicators``, ``data.min_coverage`` and ``distances.method``.
+    codes : list of str
+        The buurtcodes in unit order.
+    distances : numpy.ndarray or None
+        Practices x buurten metres (:func:`practice_distances`), or None without practices.
+
+    Returns
+    -------
+    IndicatorData
+
+    Raises
+    ------
+    ConfigError
+        When a declared column has the key of an indicator the tool computes itself.
+    DataError
+        When an indicator table cannot be read.
+    """
+    indicators = []
+    for table in cfg.data.indicators:
+        for key, col in table.columns.items():
+            if key in PROFILE_BUILTIN or key.startswith("__"):
+                raise ConfigError(f"{cfg.origin('data.indicators')}: column '{key}' has the name of an indicator the tool "
+                                  "computes itself; rename it in the table and in data.indicators[].columns.")
+            indicators.append(Indicator(key, col.aggregate, col.title or key, col.denominator, col.weight, col.unit,
+                                        source=table.source or Path(table.path).name))
+    values = load_indicators(cfg, codes) if indicators else pd.DataFrame(index=codes)
+    nearest = None if distances is None else distances.min(axis=0)
+    return IndicatorData(indicators, values, cfg.data.min_coverage, nearest, cfg.distances.method, cfg.output.lang)
+
+
+def build_catchments(cfg: Config, practices: gpd.GeoDataFrame | None, buurten: gpd.GeoDataFrame,
+                     distances: np.ndarray | None = None) -> Catchments | None:
     """Patients per practice per buurt: real counts when ``practices.patients`` is set, else a Huff estimate.
 
     Parameters
@@ -85,6 +196,8 @@ def build_catchments(cfg: Config, practices: gpd.GeoDataFrame | None, buurten: g
         Practices in standard form.
     buurten : geopandas.GeoDataFrame
         Buurten in standard form.
+    distances : numpy.ndarray, optional
+        Practices x buurten metres when already computed (:func:`practice_distances`).
 
     Returns
     -------
@@ -102,10 +215,9 @@ def build_catchments(cfg: Config, practices: gpd.GeoDataFrame | None, buurten: g
     if cfg.practices.patients is not None:
         return catchments_from(read_patient_counts(cfg, practices, buurten), practices, buurten, False,
                                catchment_method("given", lang))
-    if cfg.distances.method == "straight":
-        distances = straight_distances(practices, buurten)
-    else:
-        distances = osm.network_distances(cfg, practices, buurten)
+    if distances is None:
+        distances = practice_distances(cfg, practices, buurten)
+    assert distances is not None  # there are practices
     frame = estimate_patients(practices, buurten, distances, cfg.practices.distance_decay, cfg.practices.min_distance_m)
     method = catchment_method("huff", lang, None if cfg.distances.method == "straight" else cfg.distances.method)
     return catchments_from(frame, practices, buurten, True, method)
@@ -179,6 +291,9 @@ def data_files(cfg: Config) -> dict[str, Path]:
         value = getattr(getattr(cfg, section), key, None)
         if value is not None and Path(value).is_file():
             out[dotted] = Path(value)
+    for i, table in enumerate(cfg.data.indicators):
+        if Path(table.path).is_file():
+            out[f"data.indicators[{i}].path"] = Path(table.path)
     return out
 
 
@@ -301,6 +416,13 @@ def _check_pairs(cfg: Config, known: set[str], pairs: list[list[str]], field_nam
                 raise ConfigError(f"{cfg.origin(field_name)}: field '{field_name}' names buurtcode {code}, which is not a buurt of {cfg.gemeente or cfg.gemeentecode}; fix or remove it.")
 
 
+def _check_codes(cfg: Config, known: set[str], codes: list[str], field_name: str) -> None:
+    """Every entry of a list of buurtcodes is a buurt of the municipality, else a ConfigError."""
+    for code in codes:
+        if code not in known:
+            raise ConfigError(f"{cfg.origin(field_name)}: field '{field_name}' names buurtcode {code}, which is not a buurt of {cfg.gemeente or cfg.gemeentecode}; fix or remove it.")
+
+
 def _check_identity(cfg: Config, known: set[str]) -> None:
     """Every buurtcode in ``identity.kernen`` and ``identity.groups`` is a buurt of the municipality."""
     for field_name in ("kernen", "groups"):
@@ -409,6 +531,8 @@ def problem_from_parts(cfg: Config, buurten: gpd.GeoDataFrame, graph: nx.Graph, 
         hi=hi,
         weights=cfg.weights,
         area_names=area_names,
+        fixed_names=bool(cfg.areas.names),
+        kernen={name: np.array([pos[c] for c in members], dtype=int) for name, members in cfg.identity.kernen.items()},
         sizes=size_rule(cfg),
         locks=locks,
         keep_together=together,

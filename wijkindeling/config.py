@@ -93,6 +93,25 @@ class IndicatorTable(_Strict):
     source: str = ""
 
 
+class AdjacencyConfig(_Strict):
+    """Which buurten count as neighbours besides those sharing a boundary (``data.adjacency``; README).
+
+    ``max_gap_m``: polygons within this many metres are neighbours (0 = only a shared boundary).
+    ``pass_through``: buurtcodes of buurten that do not separate their neighbours (roads, water,
+    business parks); two neighbours of one become neighbours of each other when their polygons are
+    at most ``pass_through_m`` apart and the shortest line between them runs through it.
+    250 m spans a road with its verges, a canal or a railway, not a whole polder.
+    ``osm_roads``: an OSM road segment from one buurt straight into another (passing no third buurt
+    except pass-through ones) makes them neighbours; the network comes from the ``distances`` section
+    (``osm_file``, cache or online; the walk network when ``distances.method`` is straight).
+    """
+
+    max_gap_m: float = Field(default=0.0, ge=0.0, allow_inf_nan=False)
+    pass_through: list[str] = Field(default_factory=list)
+    pass_through_m: float = Field(default=250.0, gt=0.0, allow_inf_nan=False)
+    osm_roads: bool = False
+
+
 class DataConfig(_Strict):
     """Where the building blocks (CBS buurten), the PC4 points and the indicator tables come from."""
 
@@ -104,6 +123,7 @@ class DataConfig(_Strict):
     attribution: str = "Bron: CBS / Kadaster (PDOK), CC-BY 4.0"
     indicators: list[IndicatorTable] = Field(default_factory=list)
     min_coverage: float = Field(default=0.8, ge=0.0, le=1.0)
+    adjacency: AdjacencyConfig = Field(default_factory=AdjacencyConfig)
 
 
 class AreasConfig(_Strict):

@@ -3,7 +3,8 @@
 The municipality (CBS code or name) is looked up in the regional config's buurten file. The new
 config extends the regional file, sets K = round(inhabitants / target_size), widens the tolerance
 only when the largest buurt could not fit in one area, and lists kernen derived from the CBS buurt
-names (see :func:`derive_kernen`).
+names (see :func:`derive_kernen`), and flags likely pass-through buurten (roads, water, business
+parks; see :func:`pass_through_candidates`) as comments for the adviser to confirm.
 """
 
 from __future__ import annotations
@@ -16,11 +17,14 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+import geopandas as gpd
 import jinja2
 import pandas as pd
 
-from .config import Config, load_config
+from .config import AdjacencyConfig, Config, load_config
 from .errors import ConfigError
+from .model.graph import adjacency_graph
+from .sources.buurten import load_buurten
 from .text import format_num as fmt_num
 from .text import slug
 
@@ -31,6 +35,15 @@ RURAL_WORDS = ("buitengebied", "polder", "kanaalzone", "bedrijventerrein", "indu
                "begraafplaats", "verspreide huizen", "plassengebied", "groenbuffer", "corridor", "verbindingswegen",
                "landgoed", "lekdijk")
 KERN_MIN_INHABITANTS = 250
+
+# Likely pass-through buurten (data.adjacency.pass_through), flagged in the scaffold for the adviser to confirm:
+# a name of a road, railway, canal or business park with fewer than PASS_THROUGH_MAX_INHABITANTS inhabitants, or
+# fewer than KERN_MIN_INHABITANTS inhabitants and at least PASS_THROUGH_MIN_NEIGHBOURS neighbours. Whole words only:
+# "Zebraspoor" (a residential buurt in Maarssenbroek) is not a railway.
+PASS_THROUGH_NAME = re.compile(r"\b(verbindingsweg\w*|wegen|bedrijventerrein|bedrijvengebied|bedrijfsterrein|industrieterrein"
+                               r"|industriegebied|kanaalzone|spoor|spoorweg\w*|spoorzone|haven\w*|water|rivier\w*)\b", re.IGNORECASE)
+PASS_THROUGH_MAX_INHABITANTS = 1000
+PASS_THROUGH_MIN_NEIGHBOURS = 10
 
 
 @dataclass
@@ -167,6 +180,36 @@ def derive_kernen(buurten: pd.DataFrame) -> dict[str, list[str]]:
     return kernen
 
 
+def pass_through_candidates(buurten: gpd.GeoDataFrame) -> list[str]:
+    """Buurten that probably do not separate their neighbours, each as ``"<code>  # <name>: <why>"``.
+
+    A buurt is flagged when its name says road, railway, canal or business park
+    (``PASS_THROUGH_NAME``) and it has fewer than ``PASS_THROUGH_MAX_INHABITANTS`` inhabitants, or
+    when it has fewer than ``KERN_MIN_INHABITANTS`` inhabitants and at least
+    ``PASS_THROUGH_MIN_NEIGHBOURS`` neighbours (a strip of road or water that touches everything).
+
+    Parameters
+    ----------
+    buurten : geopandas.GeoDataFrame
+        One municipality's buurten in standard form (polygons in RD New).
+
+    Returns
+    -------
+    list of str
+        One line per flagged buurt, by buurtcode (empty when none is flagged).
+    """
+    graph = adjacency_graph(buurten)
+    out = []
+    for row in buurten.sort_values("buurtcode").itertuples():
+        pop, degree = int(row.population), graph.degree(row.buurtcode)
+        named = PASS_THROUGH_NAME.search(str(row.buurtnaam)) is not None and pop < PASS_THROUGH_MAX_INHABITANTS
+        hub = pop < KERN_MIN_INHABITANTS and degree >= PASS_THROUGH_MIN_NEIGHBOURS
+        if named or hub:
+            why = "name of a road, railway, canal or business park" if named else "few inhabitants, many neighbours"
+            out.append(f"{row.buurtcode}  # {row.buurtnaam}: {fmt_num(pop, 0, 'en')} inhabitants, {degree} neighbours; {why}")
+    return out
+
+
 def choose_k_and_tolerance(populations: pd.Series, target_size: int, tolerance: float) -> tuple[int, float, str]:
     """K from the target size, and a tolerance wide enough for the largest buurt (with the reason).
 
@@ -242,6 +285,8 @@ def scaffold(query: str, region_path: Path, out: Path | None = None) -> Scaffold
         tolerance=tol, tolerance_note=note, kern_min=KERN_MIN_INHABITANTS, rural=", ".join(RURAL_WORDS[:6]) + ", ...",
         kernen=kernen, time_limit=int(region.solver.time_limit),
         buurten_comment=[f"{r.buurtcode}: {r.buurtnaam} ({int(r.population)}, {r.wijknaam})" for r in buurten.itertuples()],
+        pass_through_m=fmt_num(AdjacencyConfig().pass_through_m, 0, "en", grouping=False),
+        pass_through=pass_through_candidates(load_buurten(region.model_copy(update={"gemeentecode": code}))),
     )
     return Scaffold(path, text, name, code, k, tol, kernen)
 

@@ -274,6 +274,40 @@ def catchment_method(kind: str, lang: str = "nl", network: str | None = None) ->
     return text
 
 
+# ---------------------------------------------------------------- added neighbours (data.adjacency)
+
+ADDED_EDGE = {
+    "nl": {"gap": "buren: {d} uit elkaar (data.adjacency.max_gap_m)",
+           "pass_through": "buren over {via} heen: {d} uit elkaar (data.adjacency.pass_through)",
+           "road": "buren via een weg (OpenStreetMap): {d} uit elkaar (data.adjacency.osm_roads)"},
+    "en": {"gap": "neighbours: {d} apart (data.adjacency.max_gap_m)",
+           "pass_through": "neighbours across {via}: {d} apart (data.adjacency.pass_through)",
+           "road": "neighbours by road (OpenStreetMap): {d} apart (data.adjacency.osm_roads)"},
+}
+
+
+def added_edge_reason(reason: str, distance_m: float, via: str | None = None, lang: str = "nl") -> str:
+    """Why two buurten were made neighbours (an edge of ``data.adjacency``), as a phrase.
+
+    Parameters
+    ----------
+    reason : str
+        ``gap``, ``pass_through`` or ``road``.
+    distance_m : float
+        Metres between the two polygons.
+    via : str or None
+        Name of the pass-through buurt.
+    lang : str
+        ``"nl"`` or ``"en"``.
+
+    Returns
+    -------
+    str
+    """
+    words = ADDED_EDGE["nl" if lang == "nl" else "en"]
+    return words[reason].format(d=f"{format_num(distance_m, 0, lang)} m", via=via or "?")
+
+
 # ---------------------------------------------------------------- broken rules (metrics.Violation)
 
 VIOLATION_EN = {
@@ -336,6 +370,17 @@ DIAGNOSIS_EN = {
     "exact": " (the exact model over all connected areas within the bounds has no solution; no single buurt, rule or "
              "choke point explains it alone)",
     "no_relaxation": "No nearby relaxation (other tolerance or number of areas) was found to work.",
+    "stranded": "{name} ({pop}) fits in no area: every connected group of buurten with it has fewer than {lo} or "
+                "more than {hi} inhabitants",
+    "exact_why": " (the exact model over all connected areas within the bounds has no solution: {why})",
+    "partners": "every connected area of {lo}–{hi} inhabitants that holds one of {plus} also holds at least as many "
+                "of {minus}, so these {count} buurten need {count} such partners but there are only {few}",
+    "levers": "Other levers: {levers}.",
+    "lever_adjacency": "if {via} ({via_pop}) does not separate its neighbours (a road, water or business park), name "
+                       "it under data.adjacency.pass_through, or let buurten close to each other count as neighbours "
+                       "with data.adjacency.max_gap_m",
+    "lever_own_area": "accept {names} as areas of their own above the maximum of {hi}",
+    "lever_split": "split the largest buurten involved ({names}) into smaller building blocks, if you can provide them",
 }
 DIAGNOSIS_NL = {
     "more": " en nog {more} buurten",
@@ -376,4 +421,125 @@ DIAGNOSIS_NL = {
     "exact": " (het exacte model over alle samenhangende gebieden binnen de grenzen heeft geen oplossing; geen enkele "
              "buurt, regel of knelpunt verklaart dat op zichzelf)",
     "no_relaxation": "Geen nabije versoepeling (een andere marge of een ander aantal gebieden) bleek te werken.",
+    "stranded": "{name} ({pop}) past in geen enkel gebied: elke samenhangende groep buurten met deze buurt heeft minder "
+                "dan {lo} of meer dan {hi} inwoners",
+    "exact_why": " (het exacte model over alle samenhangende gebieden binnen de grenzen heeft geen oplossing: {why})",
+    "partners": "elk samenhangend gebied van {lo}–{hi} inwoners met een van {plus} bevat minstens evenveel van "
+                "{minus}, dus deze {count} buurten hebben {count} zulke partners nodig maar er zijn er maar {few}",
+    "levers": "Andere mogelijkheden: {levers}.",
+    "lever_adjacency": "als {via} ({via_pop}) zijn buren niet scheidt (een weg, water of bedrijventerrein), noem deze "
+                       "buurt onder data.adjacency.pass_through, of laat dicht bij elkaar liggende buurten buren zijn "
+                       "met data.adjacency.max_gap_m",
+    "lever_own_area": "sta {names} toe als eigen gebieden boven het maximum van {hi}",
+    "lever_split": "deel de grootste betrokken buurten ({names}) op in kleinere bouwstenen, als u die kunt aanleveren",
 }
+
+
+# ---------------------------------------------------------------- the startfoto (area profiles)
+
+# What the tool computes itself for every area: key -> (Dutch title, English title, unit).
+PROFILE_BUILTIN = {
+    "inwoners": ("Inwoners", "Inhabitants", ""),
+    "oppervlakte_km2": ("Oppervlakte (km², incl. water)", "Surface (km², incl. water)", "km²"),
+    "inwoners_per_km2": ("Inwoners per km²", "Inhabitants per km²", "/km²"),
+    "huisartsen_per_10000": ("Huisartsen per 10.000 inwoners", "GPs per 10,000 inhabitants", ""),
+    "praktijken_per_10000": ("Huisartsenpraktijken per 10.000 inwoners", "GP practices per 10,000 inhabitants", ""),
+    "afstand_huisarts_m": ("Gem. afstand tot de dichtstbijzijnde huisartsenpraktijk", "Mean distance to the nearest GP practice", "m"),
+}
+DISTANCE_METHOD = {"straight": ("hemelsbreed", "straight line"), "drive": ("over de weg", "by road"),
+                   "walk": ("over looproutes", "walking routes")}
+UNKNOWN = {"nl": "onbekend", "en": "unknown"}
+PROFILE_NOTES = {
+    "nl": {"coverage": "bekend voor {pct} van de inwoners; onder {min} staat er 'onbekend'",
+           "unknown_rule": "'onbekend' waar een waarde voor minder dan {min} van de inwoners bekend is",
+           "fictional": "FICTIEF: berekend uit de fictieve voorbeeldlijst van praktijken",
+           "municipality": "Gemeente", "title": "Startfoto per gebied", "per_area": "gemiddeld per gebied"},
+    "en": {"coverage": "known for {pct} of the inhabitants; below {min} it says 'unknown'",
+           "unknown_rule": "'unknown' where a value is known for less than {min} of the inhabitants",
+           "fictional": "FICTIEF (fictional): computed from the fictional example list of practices",
+           "municipality": "Municipality", "title": "Area profiles (startfoto)", "per_area": "average per area"},
+}
+
+
+def profile_title(key: str, lang: str = "nl", method: str | None = None) -> str | None:
+    """The title of a built-in startfoto indicator (None for a key the tool does not compute).
+
+    ``method`` (``straight``, ``drive``, ``walk``) is added to the distance's title: "(m, hemelsbreed)".
+    """
+    if key not in PROFILE_BUILTIN:
+        return None
+    nl, en, _ = PROFILE_BUILTIN[key]
+    title = nl if lang == "nl" else en
+    if key == "afstand_huisarts_m":
+        words = DISTANCE_METHOD.get(method or "straight", DISTANCE_METHOD["straight"])
+        title += f" (m, {words[0] if lang == 'nl' else words[1]})"
+    return title
+
+
+def format_indicator(value: float | None, unit: str = "", percent: bool = False, lang: str = "nl") -> str:
+    """An indicator's value as people read it: ``onbekend`` for None, a share as a percentage.
+
+    Parameters
+    ----------
+    value : float or None
+        The value (a share is a fraction 0..1); None when unknown (coverage below the minimum).
+    unit : str
+        Unit shown after the number ("m", "km²", "euro"); ignored for a percentage.
+    percent : bool
+        The value is a fraction to write as a percentage (an unscaled share). Other values below
+        100 get one decimal, larger ones none.
+    lang : str
+        ``"nl"`` or ``"en"``.
+
+    Returns
+    -------
+    str
+    """
+    if value is None:
+        return UNKNOWN.get(lang, UNKNOWN["en"])
+    if percent:
+        return format_pct(value, 1, lang)
+    decimals = 0 if abs(value) >= 100 or float(value).is_integer() else 1
+    text = format_num(value, decimals, lang)
+    return f"{text} {unit}" if unit else text
+
+
+# ---------------------------------------------------------------- workbench (wijkindeling sessie)
+
+WORKBENCH_NL = {
+    "no_scenario": "Het scenario '{name}' bestaat niet (meer) in deze sessie; open een bestaand scenario of laad de pagina opnieuw.",
+    "unknown_buurt": "Buurtcode '{code}' is geen buurt van deze gemeente; kies een buurt op de kaart.",
+    "unknown_area": "Gebiedsnummer {area} bestaat niet; dit plan heeft {k} gebieden, genummerd 0 tot en met {last}.",
+    "same_area": "{buurt} ligt al in {area}; kies een ander gebied.",
+    "locked_buurt": "{buurt} is vastgezet; maak de buurt eerst los om haar te verplaatsen.",
+    "locked_area": "{area} is vastgezet; maak het gebied eerst los om er buurten in of uit te verplaatsen.",
+    "nothing_to_undo": "Er is niets om ongedaan te maken.",
+    "nothing_to_redo": "Er is niets om opnieuw te doen.",
+    "empty_name": "Een gebiedsnaam mag niet leeg zijn; typ een naam.",
+    "duplicate_name": "Er is al een gebied met de naam '{name}'; kies een andere naam.",
+    "bad_name": "Een gebiedsnaam mag geen < of > of stuurtekens bevatten; gebruik gewone letters, cijfers en leestekens.",
+    "name_too_long": "Een gebiedsnaam mag hoogstens {limit} tekens hebben; kort de naam in.",
+    "note_too_long": "Een notitie mag hoogstens {limit} tekens hebben; kort de notitie in of verdeel haar.",
+    "body_too_large": "Het verzoek is groter dan {limit} bytes; kort de tekst in.",
+    "bad_json": "Het verzoek is geen geldige JSON; stuur een JSON-object.",
+    "bad_request": "Het verzoek klopt niet: {detail}; stuur de velden zoals de pagina dat doet.",
+    "bad_scenario_name": "Een scenarionaam mag alleen letters, cijfers, '-' en '_' hebben (hoogstens 60 tekens); kies een andere naam.",
+    "scenario_exists": "Scenario '{name}' bestaat al in {folder}; kies een andere naam of zet 'overschrijven' aan.",
+    "scenario_not_found": "Scenario '{name}' heeft geen plan.csv in {folder}; kies een opgeslagen scenario.",
+    "empty_area_save": "{area} heeft geen buurten; een plan met een leeg gebied kan niet worden opgeslagen.",
+    "job_running": "Er loopt al een herberekening; wacht tot die klaar is of breek haar af.",
+    "no_job": "Er loopt geen herberekening.",
+    "all_locked": "Alle buurten liggen vast; maak een gebied of buurt los om te herberekenen.",
+    "forbidden": "Geen toegang: open de pagina met de link (met toegangscode) die de terminal toont.",
+    "not_found": "Deze pagina bestaat niet.",
+    "job_started": "Herberekenen van de rest loopt ...",
+    "job_cancelled": "Herberekening afgebroken; het plan is niet veranderd.",
+    "job_done": "Herberekend: {status} in {seconds} s.",
+    "job_no_plan": "Geen plan gevonden ({status}): {message}",
+    "job_failed": "De herberekening is mislukt: {message}",
+}
+
+
+def workbench_text(key: str, **values: Any) -> str:
+    """A Dutch sentence of the workbench (``wijkindeling sessie``), e.g. an error answer, with ``values`` filled in."""
+    return WORKBENCH_NL[key].format(**values)

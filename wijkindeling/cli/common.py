@@ -23,6 +23,7 @@ from ..interrupts import MESSAGE as INTERRUPTED_MESSAGE
 from ..interrupts import handled
 from ..model.metrics import area_table, score
 from ..model.problem import Problem
+from ..model.startfoto import indicator_label, startfoto, value_text
 from ..text import format_int as fmt_int
 
 console = Console()
@@ -175,6 +176,40 @@ def print_summary(problem: Problem, labels: np.ndarray, status: str = "", second
         console.print("[bold]Note:[/bold] the practices are FICTIONAL examples; give your own list in practices.path.")
     if not s.valid:
         console.print("[red]This plan breaks hard rules:[/red] " + "; ".join(s.violations))
+
+
+def print_profile(problem: Problem, labels: np.ndarray, per_table: int = 6) -> None:
+    """Print the startfoto: every indicator per area next to the municipality's value (``--profile``).
+
+    Values come from :func:`wijkindeling.model.startfoto.startfoto` and are written by
+    :func:`wijkindeling.text.format_indicator`, as in metrics.json, the map and the handreiking.
+
+    Parameters
+    ----------
+    problem : Problem
+        The problem the plan divides.
+    labels : numpy.ndarray
+        Area index per buurt.
+    per_table : int
+        Areas per table (more areas are printed in several tables).
+    """
+    foto = startfoto(problem, labels, "en")
+    names = problem.area_names
+    out = console if console.is_terminal else Console(width=160)  # a file or pipe gets whole tables
+    per_table = max(2, min(per_table, (out.width - 36) // 13))
+    for start in range(0, problem.k, per_table):
+        part = list(range(start, min(start + per_table, problem.k)))
+        table = Table(title="Area profiles (startfoto)" if start == 0 else None)
+        table.add_column("indicator", justify="left", min_width=24, max_width=44)
+        for k in part:
+            table.add_column(names[k], justify="right")
+        table.add_column("municipality", justify="right")
+        for ind in foto.indicators:
+            cells = [value_text(ind, foto.areas[k][ind.key], "en") for k in part]
+            table.add_row(indicator_label(ind), *cells, value_text(ind, foto.whole[ind.key], "en"))
+        out.print(table)
+    out.print(f"unknown: a value known for less than {100 * foto.min_coverage:.0f} % of the inhabitants "
+                  "(data.min_coverage); metrics.json gives every value's coverage.")
 
 
 # Import names of optional or solver packages -> what to pip install, and an alternative.

@@ -18,12 +18,13 @@ from ..config import Config, Weights
 from ..errors import ConfigError
 from ..execute import Outcome, Task, raise_failures
 from ..model.metrics import TERMS, score
+from ..model.names import name_areas
 from ..model.problem import Problem
 from ..optimise import Solution, alternatives, solve
 from ..optimise.progress import RichProgress
 from ..report.outputs import ALTERNATIVES_DIR, check_target, metrics_record, scenario_dir, stopped_by, write_run
 from ..report.plans import CBS_WIJKEN, problem_for_plan, read_plan
-from .common import console, execution_options, fmt_int, load, print_summary, show_warnings, task_runner
+from .common import console, execution_options, fmt_int, load, print_profile, print_summary, show_warnings, task_runner
 
 
 @click.command()
@@ -55,9 +56,10 @@ def validate(config: str) -> None:
 @click.option("--force", is_flag=True, help="Overwrite an existing scenario folder.")
 @click.option("--alternatives", "n_alternatives", type=click.IntRange(min=1), default=1, show_default=True,
               help="Give N different good plans (best first) with their scores; plans 2..N go to alternatives/.")
+@click.option("--profile", "show_profile", is_flag=True, help="Also print the startfoto (indicators per area).")
 @show_warnings
 def propose(config: str, areas: int | None, scenario: str | None, time_limit: float | None, seed: int | None, out: str | None,
-            force: bool, n_alternatives: int) -> None:
+            force: bool, n_alternatives: int, show_profile: bool) -> None:
     """Propose a division of the municipality in CONFIG and write its outputs."""
     cfg = load(config, areas, time_limit, seed)
     problem = build_problem(cfg)
@@ -85,7 +87,10 @@ def propose(config: str, areas: int | None, scenario: str | None, time_limit: fl
                 "seed": cfg.solver.seed, "threads": cfg.solver.threads}
     write_run(problem, sol.labels, target, sol, scenario, force, solver_settings=settings,
               alternatives=[plan.labels for plan in plans[1:] if plan.labels is not None])  # every plan of alternatives() has labels
-    print_summary(problem, sol.labels, sol.status_text(), sol.seconds)
+    named = name_areas(problem, sol.labels)  # as write_run named them
+    print_summary(named, sol.labels, sol.status_text(), sol.seconds)
+    if show_profile:
+        print_profile(named, sol.labels)
     if n_alternatives > 1:
         print_alternatives(problem, plans, target)
     if stopped_by(sol, cfg.solver.mip_gap) == "time_limit":
@@ -400,8 +405,9 @@ def sweep(config: str, areas: str, tolerance: str | None, weight_sets: tuple[str
 @click.option("--layer", default=None, help="Layer to read from a GeoPackage plan.")
 @click.option("--field", "field_name", default=None, help="Field with the area name in a polygon layer.")
 @click.option("--json", "as_json", is_flag=True, help="Print the metrics as JSON.")
+@click.option("--profile", "show_profile", is_flag=True, help="Also print the startfoto (indicators per area).")
 @show_warnings
-def evaluate(config: str, plan_path: str, layer: str | None, field_name: str | None, as_json: bool) -> None:
+def evaluate(config: str, plan_path: str, layer: str | None, field_name: str | None, as_json: bool, show_profile: bool) -> None:
     """Score an existing division (PLAN) with the same metrics as the optimiser."""
     cfg = load(config)
     problem = build_problem(cfg)
@@ -413,3 +419,5 @@ def evaluate(config: str, plan_path: str, layer: str | None, field_name: str | N
         click.echo(json.dumps(metrics_record(problem, labels, None, Path(plan_path).stem), indent=2, ensure_ascii=False))
     else:
         print_summary(problem, labels, "given plan")
+        if show_profile:
+            print_profile(problem, labels)

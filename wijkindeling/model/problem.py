@@ -18,6 +18,7 @@ import numpy as np
 from ..config import Weights
 from .catchments import Catchments
 from .identity import IdentityGroup
+from .profile import IndicatorData
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,10 @@ class Provenance:
         Whether they are estimated (*geschat*); None without practices.
     barrier_edges_removed, barrier_edges_penalised, synthetic_edges : list of [str, str]
         Adjacency changed by barriers and by linking islands, as sorted buurtcode pairs.
+    adjacency_edges_added : list of dict
+        Edges added by ``data.adjacency`` (gap, pass-through, OSM road), each ``{"buurten": [a, b],
+        "reason": "gap" | "pass_through" | "road", "distance_m": metres between the polygons, "via":
+        pass-through buurtcode or None}``.
     attribution : str
         Source line of the building blocks, e.g. "CBS / Kadaster (PDOK), CC-BY 4.0".
     """
@@ -105,6 +110,7 @@ class Provenance:
     barrier_edges_removed: list[list[str]] = field(default_factory=list)
     barrier_edges_penalised: list[list[str]] = field(default_factory=list)
     synthetic_edges: list[list[str]] = field(default_factory=list)
+    adjacency_edges_added: list[dict] = field(default_factory=list)
     attribution: str = ""
 
 
@@ -158,6 +164,13 @@ class Problem:
         Where the problem came from.
     edge_cost_total : float or None
         The compactness term's denominator when it is not the sum of ``edge_cost``.
+    kernen : dict
+        Every kern of the config, also one of a single buurt: name -> unit indices (for area names).
+    fixed_names : bool
+        Whether ``area_names`` were given (config ``areas.names``, a plan file) or already derived for a plan;
+        False: "Gebied 1 .. K", which :func:`wijkindeling.model.names.name_areas` replaces by kern and wijk names.
+    indicator_data : IndicatorData or None
+        The startfoto's per-buurt inputs (see :mod:`wijkindeling.model.startfoto`); None in a contracted problem.
     """
 
     codes: list[str]
@@ -188,6 +201,12 @@ class Problem:
     # All internal boundary cost, the compactness term's denominator. None: the sum of ``edge_cost``. A contracted
     # problem (optimise/contract.py) has dropped the edges inside its blocks and keeps the original sum here.
     edge_cost_total: float | None = None
+    # Every kern of the config (also those of one buurt, which are no identity group): name -> unit indices.
+    kernen: dict[str, np.ndarray] = field(default_factory=dict)
+    # Whether area_names were given (config areas.names, a plan file, or named for a plan by model.names.name_areas).
+    fixed_names: bool = False
+    # The startfoto's per-buurt inputs (declared indicator columns, distance to the nearest practice); None: none loaded.
+    indicator_data: IndicatorData | None = None
 
     @property
     def n(self) -> int:
@@ -232,5 +251,6 @@ class Problem:
         """
         sizes = self.sizes if tolerance is None else SizeRule(float(tolerance))
         lo, hi = population_bounds(self.total, k, sizes)
-        names = default_area_names(k) if len(self.area_names) != k else self.area_names
-        return replace(self, k=k, lo=lo, hi=hi, area_names=names, sizes=sizes)
+        same = len(self.area_names) == k
+        names = self.area_names if same else default_area_names(k)
+        return replace(self, k=k, lo=lo, hi=hi, area_names=names, sizes=sizes, fixed_names=self.fixed_names and same)

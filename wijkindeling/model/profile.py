@@ -17,7 +17,7 @@ area as the area's figure. Config-free: the caller passes plain arrays.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -42,6 +42,12 @@ class Indicator:
         The column a share is a share of; the column a mean is weighted by.
     unit : str
         Unit for display ("%", "euro", ...); shares are fractions whatever the unit says.
+    scale : float
+        Factor applied to the summed-up value (10,000 for "per 10,000 inhabitants").
+    source : str
+        Where the numbers come from (a table's ``source``, or "" for what the tool computes).
+    fictional : bool
+        The numbers rest on a FICTIEF example (the practice list), and must say so wherever shown.
     """
 
     key: str
@@ -50,6 +56,14 @@ class Indicator:
     denominator: str | None = None
     weight: str | None = None
     unit: str = ""
+    scale: float = 1.0
+    source: str = ""
+    fictional: bool = False
+
+    @property
+    def percent(self) -> bool:
+        """Whether the value is a fraction people read as a percentage (a share, unscaled, without another unit)."""
+        return self.aggregate == "share" and self.scale == 1.0 and self.unit in ("", "%")
 
     def needs(self) -> list[str]:
         """The columns this indicator reads: itself and its denominator or weight."""
@@ -108,6 +122,7 @@ def summarise(indicator: Indicator, values: pd.DataFrame, population: np.ndarray
         base = cols[known, 1]
         total = float(base.sum())
         raw = None if total <= 0 else float((v.sum() if indicator.aggregate == "share" else (v * base).sum()) / total)
+    raw = None if raw is None else raw * indicator.scale
     value = raw if raw is not None and coverage >= min_coverage - 1e-12 else None
     return Value(value, coverage, raw)
 
@@ -141,3 +156,33 @@ def area_profiles(indicators: list[Indicator], values: pd.DataFrame, population:
              for a in range(k)]
     whole = {ind.key: summarise(ind, values, population, everyone, min_coverage) for ind in indicators}
     return areas, whole
+
+
+@dataclass
+class IndicatorData:
+    """The per-buurt inputs of the startfoto that the problem's own arrays do not hold.
+
+    Attributes
+    ----------
+    indicators : list of Indicator
+        The declared indicators (config ``data.indicators``), in the config's order.
+    values : pandas.DataFrame
+        One row per unit (in the problem's unit order), the columns the declared indicators need;
+        NaN where a value is missing.
+    min_coverage : float
+        Below this share of an area's inhabitants covered, a value is unknown.
+    nearest_practice_m : numpy.ndarray or None
+        Distance in metres from every unit's representative point to the nearest practice of the
+        list; None without practices.
+    distance_method : str
+        How that distance was measured: ``straight``, ``drive`` or ``walk``.
+    lang : str
+        Language of the built-in indicators' titles (config ``output.lang``).
+    """
+
+    indicators: list[Indicator] = field(default_factory=list)
+    values: pd.DataFrame = field(default_factory=pd.DataFrame)
+    min_coverage: float = MIN_COVERAGE
+    nearest_practice_m: np.ndarray | None = None
+    distance_method: str = "straight"
+    lang: str = "nl"

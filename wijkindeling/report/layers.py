@@ -11,6 +11,9 @@ import pandas as pd
 
 from ..model.metrics import area_table, polsby_popper
 from ..model.problem import Problem
+from ..model.profile import Indicator
+from ..model.startfoto import Startfoto, startfoto
+from ..text import PROFILE_BUILTIN
 
 
 def buurten_of(problem: Problem) -> gpd.GeoDataFrame:
@@ -108,4 +111,60 @@ def areas_layer(problem: Problem, labels: np.ndarray) -> gpd.GeoDataFrame:
         geometry=geoms,
         crs=buurten.crs,
     )
+    for column, values in profile_columns(startfoto(problem, labels)).items():
+        gdf.insert(len(gdf.columns) - 1, column, values)
     return gdf
+
+
+def profile_column(ind: Indicator) -> str:
+    """The attribute name of an indicator in the ``gebieden`` layer: its key, ``_pct`` for a percentage, ``_FICTIEF``
+    when it rests on a fictional practice list."""
+    return ind.key + ("_pct" if ind.percent else "") + ("_FICTIEF" if ind.fictional else "")
+
+
+def _scaled(value: float | None, factor: float) -> float | None:
+    """``value * factor`` rounded to 4 decimals; None stays None (unknown)."""
+    return None if value is None else round(factor * value, 4)
+
+
+def profile_columns(foto: Startfoto) -> dict[str, list[float | None]]:
+    """The startfoto as attribute columns of the ``gebieden`` layer (``inwoners`` is left out: it is ``population``).
+
+    Returns
+    -------
+    dict
+        Column name (:func:`profile_column`) -> value per area (None when unknown; a percentage
+        in percent), plus ``<key>_dekking_pct`` (coverage in percent) for every declared indicator.
+    """
+    out: dict[str, list[float | None]] = {}
+    for ind in foto.indicators:
+        if ind.key == "inwoners":
+            continue
+        factor = 100.0 if ind.percent else 1.0
+        out[profile_column(ind)] = [_scaled(a[ind.key].value, factor) for a in foto.areas]
+        if ind.key not in PROFILE_BUILTIN:
+            out[f"{ind.key}_dekking_pct"] = [round(100 * a[ind.key].coverage, 2) for a in foto.areas]
+    return out
+
+
+def profile_table(foto: Startfoto) -> pd.DataFrame:
+    """The startfoto's definitions and the municipality's values: table ``startfoto`` of plan.gpkg.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per indicator: ``kolom`` (its column in ``gebieden``), ``sleutel``, ``titel``, ``eenheid``,
+        ``optelling`` (count/share/mean), ``noemer`` (denominator or weight), ``bron``, ``fictief``,
+        ``gemeente`` (the municipality's value) and ``gemeente_dekking_pct``.
+    """
+    rows = []
+    for ind in foto.indicators:
+        whole = foto.whole[ind.key]
+        factor = 100.0 if ind.percent else 1.0
+        rows.append({"kolom": "population" if ind.key == "inwoners" else profile_column(ind), "sleutel": ind.key,
+                     "titel": ind.title, "eenheid": "%" if ind.percent else ind.unit, "optelling": ind.aggregate,
+                     "noemer": (ind.denominator or ind.weight or "").lstrip("_"), "bron": ind.source,
+                     "fictief": "FICTIEF" if ind.fictional else "",
+                     "gemeente": _scaled(whole.value, factor),
+                     "gemeente_dekking_pct": round(100 * whole.coverage, 2)})
+    return pd.DataFrame(rows)

@@ -7,8 +7,8 @@ No tiles are needed; an OpenStreetMap tile layer is offered but off by default (
 Every text that comes from data (buurt, area, practice and group names) is HTML-escaped.
 
 SVG elements carry classes the browser test counts: ``wk-area`` (one path per area),
-``wk-buurt``, ``wk-practice`` (one per practice), ``wk-catchment``, ``wk-wijk``, ``wk-group``
-and ``wk-barrier``.
+``wk-buurt``, ``wk-practice`` (one per practice), ``wk-catchment``, ``wk-wijk``, ``wk-group``,
+``wk-barrier`` and ``wk-added-edge`` (neighbours added by ``data.adjacency``).
 """
 
 from __future__ import annotations
@@ -25,9 +25,13 @@ import geopandas as gpd
 import numpy as np
 from branca.element import Figure, MacroElement
 from jinja2 import Template
+from shapely.geometry import LineString
 
 from ..model.metrics import area_table, score, violations
 from ..model.problem import Problem
+from ..model.profile import Indicator
+from ..model.startfoto import Startfoto, indicator_label, startfoto, value_text
+from ..text import PROFILE_NOTES, added_edge_reason, format_pct
 from ..text import escape as _esc
 from ..text import format_int as nl_int
 from .layers import areas_layer, buurten_layer, buurten_of
@@ -160,7 +164,9 @@ def _geojson_layer(data: dict, style: dict, name: str, fields: list[str], aliase
 # ---------------------------------------------------------------- interactive map
 
 
-def _area_features(problem: Problem, labels: np.ndarray, colours: list[str]) -> dict:
+def _area_features(problem: Problem, labels: np.ndarray, colours: list[str], foto: Startfoto | None = None) -> dict:
+    """The areas as GeoJSON with their tooltip texts (figures of ``area_table`` and the startfoto) and colours."""
+    foto = foto or startfoto(problem, labels, "nl")
     areas = areas_layer(problem, labels)
     rows = area_table(problem, labels)
     props = []
@@ -171,9 +177,31 @@ def _area_features(problem: Problem, labels: np.ndarray, colours: list[str]) -> 
             "afwijking": nl_pct(row["deviation"]),
             "buurten": str(row["n_buurten"]),
             "praktijken": ", ".join(_practice_names(problem, row["practices"])) or "–",
+            **{f"sf_{ind.key}": value_text(ind, foto.areas[k][ind.key]) for ind in _tooltip_indicators(foto)},
             "_style": {"fillColor": colours[k]},
         })
     return feature_collection(areas, props)
+
+
+def _tooltip_indicators(foto: Startfoto) -> list[Indicator]:
+    """The startfoto indicators shown in an area's tooltip: all but inhabitants (the tooltip has them already)."""
+    return [ind for ind in foto.indicators if ind.key != "inwoners"]
+
+
+def profile_panel_html(foto: Startfoto, name: str, k: int | None) -> str:
+    """The startfoto of area ``k`` (None: only the municipality) as an HTML table for the map's profile panel.
+
+    Every value from :func:`~wijkindeling.model.startfoto.value_text`; names and titles are escaped.
+    """
+    words = PROFILE_NOTES["nl"]
+    head = f"<b>{_esc(words['title'])}: {_esc(name)}</b>" if k is not None else f"<b>{_esc(words['title'])}</b>"
+    cells = "<th></th>" + ("<th>Gebied</th>" if k is not None else "") + f"<th>{_esc(words['municipality'])}</th>"
+    rows = []
+    for ind in foto.indicators:
+        area = f"<td>{_esc(value_text(ind, foto.areas[k][ind.key]))}</td>" if k is not None else ""
+        rows.append(f"<tr><td>{_esc(indicator_label(ind))}</td>{area}<td>{_esc(value_text(ind, foto.whole[ind.key]))}</td></tr>")
+    note = _esc(words["unknown_rule"].format(min=format_pct(foto.min_coverage, 0, "nl")))
+    return f"{head}<table><tr>{cells}</tr>{''.join(rows)}</table><div class=\"wk-note\">{note}.</div>"
 
 
 def _practice_names(problem: Problem, ids: list[str]) -> list[str]:
@@ -189,7 +217,8 @@ def _buurt_features(problem: Problem, labels: np.ndarray) -> dict:
         "oppervlakte": f"{r.geometry.area / 1e6:.2f} km²".replace(".", ","),
         "wijk": str(r.wijknaam or "–"),
         "gebied": str(r.area),
-    } for r in layer.itertuples()]
+        "_gebied": int(k),
+    } for r, k in zip(layer.itertuples(), labels)]
     return feature_collection(layer, props)
 
 
@@ -288,6 +317,24 @@ def _add_barriers(fmap: folium.Map, problem: Problem) -> None:
     group.add_to(fmap)
 
 
+def _add_added_edges(fmap: folium.Map, problem: Problem) -> None:
+    """Neighbours added by ``data.adjacency`` as dashed lines between the two buurten (layer "Toegevoegde buren")."""
+    added = problem.provenance.adjacency_edges_added
+    if not added or problem.buurten is None:
+        return
+    point = dict(zip(problem.buurten["buurtcode"], problem.buurten.geometry.representative_point()))
+    name = dict(zip(problem.codes, problem.names))
+    lines = gpd.GeoDataFrame(geometry=[LineString([point[a], point[b]]) for a, b in (e["buurten"] for e in added)],
+                             crs=problem.buurten.crs)
+    props = [{"buren": f"{name[e['buurten'][0]]} – {name[e['buurten'][1]]}",
+              "waarom": added_edge_reason(e["reason"], e["distance_m"], name.get(e["via"] or ""), "nl")} for e in added]
+    layer = _geojson_layer(feature_collection(lines, props), {"color": "#E65100", "weight": 2, "dashArray": "4 4",
+                           "className": "wk-added-edge"}, "Toegevoegde buren", ["buren", "waarom"], ["Buren", "Waarom"])
+    group = folium.FeatureGroup(name="Toegevoegde buren (data.adjacency)", show=True)
+    layer.add_to(group)
+    group.add_to(fmap)
+
+
 def _legend_html(problem: Problem, labels: np.ndarray, title: str, colours: list[str]) -> str:
     rows = []
     for k, row in enumerate(area_table(problem, labels)):
@@ -380,10 +427,14 @@ def interactive_map(problem: Problem, labels: np.ndarray, title: str = "", colou
     folium.TileLayer("OpenStreetMap", name="OpenStreetMap-achtergrond (online)", show=False).add_to(fmap)
 
     areas = folium.FeatureGroup(name="Gebieden", show=True)
-    _geojson_layer(_area_features(problem, labels, colours),
-                   {"color": "#222222", "weight": 3, "fillOpacity": 0.55, "className": "wk-area"}, "Gebieden",
-                   ["gebied", "inwoners", "afwijking", "buurten", "praktijken"],
-                   ["Gebied", "Inwoners", "Afwijking van doel", "Buurten", "Praktijken"]).add_to(areas)
+    foto = startfoto(problem, labels, "nl")
+    extra = _tooltip_indicators(foto)
+    area_layer = _geojson_layer(_area_features(problem, labels, colours, foto),
+                                {"color": "#222222", "weight": 3, "fillOpacity": 0.55, "className": "wk-area"}, "Gebieden",
+                                ["gebied", "inwoners", "afwijking", "buurten", "praktijken", *(f"sf_{i.key}" for i in extra)],
+                                ["Gebied", "Inwoners", "Afwijking van doel", "Buurten", "Praktijken",
+                                 *(_esc(indicator_label(i)) for i in extra)])
+    area_layer.add_to(areas)
     areas.add_to(fmap)
 
     _add_outlines(fmap, _wijk_features(problem), "CBS-wijken (grenzen)", "CBS-wijken", "#5A1A8C", "8 5", "wk-wijk",
@@ -392,20 +443,62 @@ def interactive_map(problem: Problem, labels: np.ndarray, title: str = "", colou
                   ["groep", "inwoners"], ["Identiteit", "Inwoners"])
 
     buurten = folium.FeatureGroup(name="Buurten", show=True)
-    _geojson_layer(_buurt_features(problem, labels),
-                   {"color": "#555555", "weight": 1, "fill": True, "fillOpacity": 0.0, "className": "wk-buurt"}, "Buurten",
-                   ["buurt", "inwoners", "oppervlakte", "wijk", "gebied"],
-                   ["Buurt", "Inwoners", "Oppervlakte", "CBS-wijk", "Gebied"],
-                   highlight={"weight": 3, "color": "#000000", "fillOpacity": 0.1}).add_to(buurten)
+    buurt_layer = _geojson_layer(_buurt_features(problem, labels),
+                                 {"color": "#555555", "weight": 1, "fill": True, "fillOpacity": 0.0, "className": "wk-buurt"},
+                                 "Buurten", ["buurt", "inwoners", "oppervlakte", "wijk", "gebied"],
+                                 ["Buurt", "Inwoners", "Oppervlakte", "CBS-wijk", "Gebied"],
+                                 highlight={"weight": 3, "color": "#000000", "fillOpacity": 0.1})
+    buurt_layer.add_to(buurten)
     buurten.add_to(fmap)
+    panels = [profile_panel_html(foto, row["name"], k) for k, row in enumerate(area_table(problem, labels))]
+    ProfilePanel(area_layer, buurt_layer, panels).add_to(fmap)
     _add_barriers(fmap, problem)
+    _add_added_edges(fmap, problem)
     _add_area_labels(fmap, problem, labels)
     if problem.practices is not None and len(problem.practices):
         _add_catchments(fmap, problem, labels, colours)
         _add_practices(fmap, problem, labels, colours)
     folium.LayerControl(collapsed=False).add_to(fmap)
     _page(fmap).html.add_child(folium.Element(_legend_html(problem, labels, title, colours)))
+    _page(fmap).html.add_child(folium.Element(_profile_panel_box(foto)))
     return fmap
+
+
+class ProfilePanel(MacroElement):
+    """Click an area or one of its buurten: the area's startfoto fills the profile panel.
+
+    The panels are HTML built by :func:`profile_panel_html` (names and titles escaped there), one per area,
+    embedded as a JSON list; ``</`` is written as ``<\\/`` so no panel can close the page's script.
+    """
+
+    _template = Template(
+        "{% macro script(this, kwargs) %}"
+        "var wk_panels = {{ this.panels }};"
+        "function wk_show(k) { var box = document.getElementById('wk-profile-body');"
+        "  if (box && wk_panels[k] !== undefined) { box.innerHTML = wk_panels[k]; } }"
+        "{{ this.areas.get_name() }}.on('click', function (e) { wk_show(e.layer.feature.id); });"
+        "{{ this.buurten.get_name() }}.on('click', function (e) { wk_show(e.layer.feature.properties._gebied); });"
+        "{% endmacro %}"
+    )
+
+    def __init__(self, areas: folium.GeoJson, buurten: folium.GeoJson, panels: list[str]) -> None:
+        super().__init__()
+        self._name = "ProfilePanel"
+        self.areas, self.buurten = areas, buurten
+        self.panels = json.dumps(panels, ensure_ascii=False).replace("</", "<\\/")
+
+
+def _profile_panel_box(foto: Startfoto) -> str:
+    """The profile panel (top left, below the zoom buttons): the municipality's startfoto until an area is clicked."""
+    return (
+        '<style>#wk-profile{position:fixed;top:80px;left:12px;z-index:9999;background:#fff;padding:6px 9px;'
+        'border:1px solid #777;border-radius:4px;font:12px/1.35 sans-serif;max-width:360px;max-height:60vh;overflow:auto}'
+        '#wk-profile table{border-collapse:collapse}#wk-profile td,#wk-profile th{padding:1px 4px;text-align:right;white-space:nowrap}'
+        '#wk-profile td:first-child{text-align:left;white-space:normal}.wk-note{color:#555;margin-top:3px}</style>'
+        '<div id="wk-profile"><div id="wk-profile-body">'
+        + profile_panel_html(foto, "", None)
+        + '<div class="wk-note">Klik op een gebied voor zijn startfoto.</div></div></div>'
+    )
 
 
 # ---------------------------------------------------------------- static map

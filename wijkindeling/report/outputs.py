@@ -30,7 +30,9 @@ from .. import __version__
 from ..errors import ConfigError
 from ..interrupts import ACTIVE_TEMP
 from ..model.metrics import Scores, area_table, score
+from ..model.names import name_areas
 from ..model.problem import Problem
+from ..model.startfoto import startfoto
 from ..text import slug
 from .maps import write_maps
 from .plans import write_plan_csv, write_plan_gpkg
@@ -308,6 +310,10 @@ def metrics_record(problem: Problem, labels: np.ndarray, solution: Solution | No
         }
         for row in area_table(problem, labels)
     ]
+    foto = startfoto(problem, labels)
+    profile = foto.record()
+    for area, values in zip(areas, profile.pop("areas")):
+        area["profile"] = values
     s = scores.as_dict()
     record = {
         "gemeente": problem.provenance.gemeente,
@@ -348,6 +354,7 @@ def metrics_record(problem: Problem, labels: np.ndarray, solution: Solution | No
             "method": problem.provenance.catchment_method,
             "practices_fictional": problem.provenance.practices_fictional,
         },
+        "profile": profile,
         "provenance": {
             "tool_version": problem.provenance.tool_version,
             "config_hash": problem.provenance.config_hash,
@@ -356,6 +363,7 @@ def metrics_record(problem: Problem, labels: np.ndarray, solution: Solution | No
             "attribution": problem.provenance.attribution,
             "barrier_edges_removed": problem.provenance.barrier_edges_removed,
             "synthetic_edges": problem.provenance.synthetic_edges,
+            "adjacency_edges_added": problem.provenance.adjacency_edges_added,
         },
     }
     if solution is not None and solution.message:
@@ -410,6 +418,8 @@ def write_run(problem: Problem, labels: np.ndarray, out_dir: Path, solution: Sol
     """Write a scenario folder atomically (:func:`atomic_dir`): plan.csv, plan.gpkg, gebieden.geojson,
     buurten.geojson, metrics.json, run.json and the maps (map.html, map.png).
 
+    Areas the config does not name are named for the plan (:func:`wijkindeling.model.names.name_areas`).
+
     Parameters
     ----------
     problem : Problem
@@ -439,10 +449,11 @@ def write_run(problem: Problem, labels: np.ndarray, out_dir: Path, solution: Sol
         ``out_dir``.
     """
     with atomic_dir(out_dir, force) as tmp:
-        write_plan_csv(problem, labels, tmp / "plan.csv")
-        for i, other in enumerate(alternatives or [], start=2):
+        for i, other in enumerate(alternatives or [], start=2):  # each plan with the names of its own areas
             (tmp / ALTERNATIVES_DIR).mkdir(exist_ok=True)
-            write_plan_csv(problem, other, tmp / ALTERNATIVES_DIR / f"plan-{i}.csv")
+            write_plan_csv(name_areas(problem, other), other, tmp / ALTERNATIVES_DIR / f"plan-{i}.csv")
+        problem = name_areas(problem, labels)
+        write_plan_csv(problem, labels, tmp / "plan.csv")
         write_plan_gpkg(problem, labels, tmp / "plan.gpkg")
         write_geojson(problem, labels, tmp)  # gebieden.geojson, buurten.geojson in WGS84 for web maps
         record = metrics_record(problem, labels, solution, scenario, extra, solver_settings)

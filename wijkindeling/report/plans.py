@@ -19,8 +19,9 @@ import pyogrio
 
 from ..errors import DataError
 from ..model.problem import Problem
+from ..model.startfoto import startfoto
 from ..sources.tables import read_table
-from .layers import areas_layer, buurten_layer, buurten_of, plan_frame
+from .layers import areas_layer, buurten_layer, buurten_of, plan_frame, profile_table
 from .qgis import write_plan_styles
 
 
@@ -113,12 +114,13 @@ def problem_for_plan(problem: Problem, names: list[str]) -> Problem:
         sized = problem
     else:
         sized = problem.with_k(len(names))
-    return replace(sized, area_names=list(names), locks={u: names.index(problem.area_names[a]) for u, a in problem.locks.items() if problem.area_names[a] in names})
+    return replace(sized, area_names=list(names), fixed_names=True, locks={u: names.index(problem.area_names[a]) for u, a in problem.locks.items() if problem.area_names[a] in names})
 
 
 def write_plan_gpkg(problem: Problem, labels: np.ndarray, path: Path) -> None:
-    """Write plan.gpkg: layers ``buurten``, ``gebieden`` and ``praktijken`` (when there are practices),
-    the table ``provenance`` and default QGIS styles.
+    """Write plan.gpkg: layers ``buurten``, ``gebieden`` (with the startfoto per area) and ``praktijken`` (when
+    there are practices), the tables ``startfoto`` (indicator definitions and the municipality's values) and
+    ``provenance``, and default QGIS styles.
 
     Parameters
     ----------
@@ -136,6 +138,7 @@ def write_plan_gpkg(problem: Problem, labels: np.ndarray, path: Path) -> None:
         prac = problem.practices.copy()
         prac["area"] = [problem.area_names[int(labels[h])] for h in problem.practice_home]
         prac.to_file(path, layer="praktijken", driver="GPKG")
+    pyogrio.write_dataframe(profile_table(startfoto(problem, labels)), path, layer="startfoto", driver="GPKG")
     write_provenance_table(problem, path)
     write_plan_styles(problem, labels, path)
 

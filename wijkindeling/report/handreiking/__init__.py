@@ -24,8 +24,11 @@ from ...build import cached_problem
 from ...config import Config, load_config
 from ...errors import ConfigError
 from ...execute import Outcome, Runner, Task, raise_failures, run_in_process
+from ...model.names import name_areas
+from ...model.startfoto import startfoto
 from ...text import slug
-from ..outputs import atomic_dir, write_run
+from ..notes import NOTES_FILE, read_notes
+from ..outputs import atomic_dir, scenario_dir, write_run
 from . import document, figures
 from .analysis import MunicipalityResult, municipality_result, municipality_tasks
 from .render import LANGS, WRITERS, labels, render_html
@@ -119,16 +122,21 @@ def save_run(result: MunicipalityResult, folder: Path, lang: str, config_name: s
     lab = labels(lang)
     name = p.provenance.gemeente or ""
     if sol.labels is not None:
+        result.problem = p = name_areas(p, sol.labels)  # the names write_run gives the areas, for the whole chapter
         write_run(p, sol.labels, run_dir, sol, result.cfg.scenario, force=True, extra={"time_limit": result.time_limit})
         result.record = json.loads((run_dir / "metrics.json").read_text(encoding="utf-8"))
         result.run_dir = run_dir
         png, kind = run_dir / "map.png", "plan"
         figures.proposal_map(p, sol.labels, png, plain(lab.map_title(name, p.k)))
+        chart = figures.data_uri(figures.startfoto_chart(startfoto(p, sol.labels, lang), p.area_names,
+                                                         run_dir / "startfoto.png", lang))
     else:
         run_dir.mkdir(parents=True, exist_ok=True)
-        png, kind = run_dir / "wijken.png", "wijken"
+        png, kind, chart = run_dir / "wijken.png", "wijken", None
         figures.wijken_map(p, png, plain(lab.wijken_title(name)), p.provenance.attribution or "")
-    chap = document.chapter(result, figures.data_uri(png), kind, config_name, lang)
+    session = scenario_dir(result.cfg.output.dir, p, result.cfg.scenario)  # where `sessie` saves this scenario
+    notes = {"record": read_notes(session), "source": document.relative_name(session / NOTES_FILE)}
+    chap = document.chapter(result, figures.data_uri(png), kind, config_name, lang, chart, notes)
     (folder / f"varianten-{slug(name)}.json").write_text(json.dumps(_variants_json(result, chap), indent=2, ensure_ascii=False, default=float), encoding="utf-8")
     return chap
 

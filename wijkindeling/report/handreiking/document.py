@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
 from ... import __version__
 from ...config import Config
 from ...model.metrics import TERMS
+from ...model.startfoto import indicator_label, startfoto, value_text
 from ...optimise import Solution
+from ...text import PROFILE_BUILTIN
 from ..layers import buurten_of
 from .analysis import MunicipalityResult, Variant
 
@@ -96,6 +99,75 @@ def area_rows(result: MunicipalityResult) -> list[dict]:
             "split_groups": area["split_groups"],
         })
     return rows
+
+
+def startfoto_section(result: MunicipalityResult, chart_uri: str | None, lang: str = "nl") -> dict | None:
+    """The chapter's "Startfoto per gebied": every indicator per area next to the municipality's value.
+
+    Values from :func:`wijkindeling.model.startfoto.startfoto` (the same as metrics.json's ``profile``), written
+    by :func:`wijkindeling.text.format_indicator`.
+
+    Parameters
+    ----------
+    result : MunicipalityResult
+        The optimised municipality; None is returned without a plan.
+    chart_uri : str or None
+        The small charts (:func:`wijkindeling.report.handreiking.figures.startfoto_chart`) as a data URI.
+    lang : str
+        Language of titles and numbers.
+
+    Returns
+    -------
+    dict or None
+        ``areas`` (names), ``rows`` (per indicator: ``title``, ``fictional``, ``source``, ``cells`` (text per area),
+        ``gemeente``), ``min_coverage``, ``chart``, ``declared`` (whether the config declares indicators).
+    """
+    sol = result.solution
+    if sol.labels is None:
+        return None
+    foto = startfoto(result.problem, sol.labels, lang)
+    rows = []
+    for ind in foto.indicators:
+        rows.append({"title": indicator_label(ind), "fictional": ind.fictional, "source": ind.source,
+                     "cells": [value_text(ind, a[ind.key], lang) for a in foto.areas],
+                     "gemeente": value_text(ind, foto.whole[ind.key], lang)})
+    return {"areas": list(result.problem.area_names), "rows": rows, "min_coverage": foto.min_coverage, "chart": chart_uri,
+            "declared": any(ind.key not in PROFILE_BUILTIN for ind in foto.indicators)}
+
+
+def notes_section(result: MunicipalityResult, notes: dict | None, source: str) -> dict | None:
+    """The chapter's "Duiding per gebied": what the duidingssessie said, quoted per area of the plan.
+
+    Area notes are matched by area name; a buurt's note is quoted under the area that holds the buurt in this
+    plan (the session's plan may differ from the handreiking's).
+
+    Parameters
+    ----------
+    result : MunicipalityResult
+        The optimised municipality (areas named); None is returned without a plan.
+    notes : dict or None
+        notes.json of the session's scenario (:func:`wijkindeling.report.notes.read_notes`); None when there is none.
+    source : str
+        Where the notes were looked for, as the document names it.
+
+    Returns
+    -------
+    dict or None
+        ``found`` (whether notes.json exists), ``source``, ``scenario`` and ``areas``: per area its ``name``,
+        ``notes`` (area notes) and ``buurten`` (``name``, ``note``) — empty lists when nobody said anything.
+    """
+    sol, p = result.solution, result.problem
+    if sol.labels is None:
+        return None
+    by_area = {item["area"]: item["note"] for item in (notes or {}).get("areas", []) if item.get("note")}
+    index = {c: i for i, c in enumerate(p.codes)}
+    areas: list[dict[str, Any]] = [{"name": name, "notes": [by_area[name]] if name in by_area else [], "buurten": []}
+                                   for name in p.area_names]
+    for item in (notes or {}).get("buurten", []):
+        if item.get("note") and item.get("buurtcode") in index:
+            area = areas[int(sol.labels[index[item["buurtcode"]]])]
+            area["buurten"].append({"name": p.names[index[item["buurtcode"]]], "note": item["note"]})
+    return {"found": notes is not None, "source": source, "scenario": (notes or {}).get("scenario"), "areas": areas}
 
 
 def solution_message(sol: Solution, lang: str) -> str:
@@ -185,7 +257,8 @@ def proposal_summary(result: MunicipalityResult, lang: str = "nl") -> dict | Non
     }
 
 
-def chapter(result: MunicipalityResult, map_uri: str, map_kind: str, config_name: str, lang: str = "nl") -> dict:
+def chapter(result: MunicipalityResult, map_uri: str, map_kind: str, config_name: str, lang: str = "nl",
+            startfoto_uri: str | None = None, notes: dict | None = None) -> dict:
     """Everything one municipality chapter shows, with solver remarks in the document's language ``lang``.
 
     Parameters
@@ -200,12 +273,16 @@ def chapter(result: MunicipalityResult, map_uri: str, map_kind: str, config_name
         The config file as the document names it.
     lang : str
         Language of the solver remarks.
+    startfoto_uri : str, optional
+        The startfoto charts as a data URI.
+    notes : dict, optional
+        ``{"record": notes.json or None, "source": where it was looked for}`` (see :func:`notes_section`).
 
     Returns
     -------
     dict
-        Name and code, key figures, status, areas, scores, weights, the proposal and its variants,
-        catchment facts and the metrics.json path.
+        Name and code, key figures, status, areas, the startfoto, scores, weights, the proposal and its
+        variants, catchment facts and the metrics.json path.
     """
     p, cfg = result.problem, result.cfg
     names = dict(zip(p.codes, p.names))
@@ -220,6 +297,8 @@ def chapter(result: MunicipalityResult, map_uri: str, map_kind: str, config_name
         "map": map_uri,
         "map_kind": map_kind,
         "areas": area_rows(result),
+        "startfoto": startfoto_section(result, startfoto_uri, lang),
+        "duiding": notes_section(result, (notes or {}).get("record"), (notes or {}).get("source", "")),
         "scores": None if result.record is None else result.record["scores"],
         "weights": [{"term": t, "weight": getattr(p.weights, t)} for t in TERMS],
         "proposal": proposal_summary(result, lang),

@@ -114,9 +114,9 @@ class _Writer:
             self.doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
         if tag in ("h1", "h2", "h3", "h4"):
             self.doc.add_heading(" ".join(el.text_content().split()), level=int(tag[1]))
-        elif tag in ("p", "figcaption", "caption", "div") and not any(isinstance(c.tag, str) and c.tag not in INLINE for c in el):
-            para = self.doc.add_paragraph()
-            self.inline(para, el)
+        elif tag in ("p", "figcaption", "caption", "div", "blockquote") and not any(isinstance(c.tag, str) and c.tag not in INLINE for c in el):
+            para = self.doc.add_paragraph(style="Quote" if tag == "blockquote" else None)
+            self.inline(para, el, italic=tag == "blockquote")
             if "small" in (el.get("class") or "") or tag in ("figcaption", "caption"):
                 for run in para.runs:
                     run.font.size = Pt(8)

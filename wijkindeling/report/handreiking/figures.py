@@ -1,4 +1,4 @@
-"""Figures for the handreiking: the proposal map, the CBS-wijken map and the region overview map.
+"""Figures for the handreiking: the proposal map, the CBS-wijken map, the region overview map and the startfoto charts.
 
 Maps are written as PNG files (for the run folder) and embedded in documents as base64 data URIs.
 The proposal map reuses :func:`wijkindeling.report.maps.static_map`; the CBS-wijken and region
@@ -15,6 +15,9 @@ import geopandas as gpd
 import numpy as np
 
 from ...model.problem import Problem
+from ...model.profile import Indicator
+from ...model.startfoto import Startfoto, indicator_label
+from ...text import PROFILE_NOTES, UNKNOWN, format_indicator
 from ...text import format_int as nl_int
 from ..layers import areas_layer, buurten_of
 from ..maps import separate_labels, static_map
@@ -129,3 +132,73 @@ def region_map(parts: list[tuple[Problem, np.ndarray | None, str]], path: Path, 
         texts.append(ax.text(pt.x, pt.y, f"{name}\n{n_areas}", ha="center", va="center", fontsize=9, fontweight="bold",
                              bbox={"boxstyle": "round,pad=0.25", "fc": "white", "alpha": 0.85, "lw": 0}))
     return _finish(fig, ax, path, title, source, texts)
+
+
+def startfoto_chart(foto: Startfoto, names: list[str], path: Path, lang: str = "nl") -> Path:
+    """Write the startfoto as small charts, one per indicator: every area's value as a bar, the municipality's as a line.
+
+    Parameters
+    ----------
+    foto : Startfoto
+        The plan's startfoto (:func:`wijkindeling.model.startfoto.startfoto`).
+    names : list of str
+        Area names, in area order.
+    path : pathlib.Path
+        The PNG file to write.
+    lang : str
+        Language of the number formats and the words "unknown" / "municipality".
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    shown = [ind for ind in foto.indicators if ind.key != "inwoners"] or foto.indicators
+    cols = 2
+    rows = (len(shown) + cols - 1) // cols
+    height = max(1.6, 0.26 * len(names) + 0.9)
+    fig, axes = plt.subplots(rows, cols, figsize=(8.5, height * rows), dpi=120, squeeze=False)
+    for ax, ind in zip(axes.flat, shown):
+        _indicator_axes(ax, foto, ind, names, lang)
+    for ax in list(axes.flat)[len(shown):]:
+        ax.set_axis_off()
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+    return path
+
+
+def _indicator_axes(ax: Axes, foto: Startfoto, ind: Indicator, names: list[str], lang: str) -> None:
+    """One indicator's small chart: horizontal bars per area (unknown: no bar, the word) and a dashed reference line.
+
+    The reference is the municipality's value; for a count (surface, number of over-65s) it is the municipality's
+    total divided by the number of areas, since an area is compared with an average area, not with the whole.
+    """
+    factor = 100.0 if ind.percent else 1.0
+    values = [foto.areas[k][ind.key].value for k in range(len(names))]
+    ypos = np.arange(len(names))[::-1]
+    ax.barh(ypos, [factor * v if v is not None else 0.0 for v in values], color=[area_colour(k) for k in range(len(names))],
+            edgecolor="#333", linewidth=0.4)
+    whole = foto.whole[ind.key].value
+    words = PROFILE_NOTES.get(lang, PROFILE_NOTES["en"])
+    reference = None if whole is None else (whole / len(names) if ind.aggregate == "count" else whole)
+    if reference is not None:
+        ax.axvline(factor * reference, color="#111", linestyle="--", linewidth=1)
+    for y, v in zip(ypos, values):
+        text = format_indicator(v, ind.unit, ind.percent, lang) if v is not None else UNKNOWN.get(lang, UNKNOWN["en"])
+        ax.text(factor * (v or 0.0), y, " " + text, va="center", ha="left", fontsize=6.5, color="#111")
+    ax.set_yticks(ypos, [str(n) for n in names], fontsize=7)
+    ax.tick_params(axis="x", labelsize=6.5)
+    ax.margins(x=0.25)
+    line = f"{words['municipality']}: {format_indicator(whole, ind.unit, ind.percent, lang)}"
+    if ind.aggregate == "count" and reference is not None:
+        line += f"; - - {words['per_area']} {format_indicator(reference, ind.unit, ind.percent, lang)}"
+    else:
+        line += " (- -)"
+    ax.set_title(f"{indicator_label(ind)}\n{line}", fontsize=7.5)
+    ax.spines[["top", "right"]].set_visible(False)
