@@ -638,6 +638,7 @@ COMMAND_CASES = {
     "import": lambda t: ["import", broken_config(t), t / "a.csv", "--scenario", "x", "--out", t / "outputs"],
     "sweep": lambda t: ["sweep", broken_config(t), "--areas", "2-3", "--time-limit", "1"],
     "data": lambda t: ["data", "Woerden", "--year", "1999", "--cache", t / "cache", "--out", t / "outputs" / "woerden"],
+    "sessie": lambda t: ["sessie", broken_config(t), "--no-browser"],
 }
 
 

@@ -96,7 +96,7 @@ def test_pdf_text_has_name_and_each_area_population(written, metrics):
     assert "Woerden" in text
     assert nl(metrics["population_total"]) in text
     for area in metrics["areas"]:
-        name = r"\s+".join(map(re.escape, area["name"].split()))  # the PDF may wrap a name
+        name = r"\s+".join(map(re.escape, area["name"].split())).replace(r"\-", r"\-\s*")  # the PDF may wrap a name, also after a hyphen
         assert re.search(rf"{name}\s+{re.escape(nl(area['population']))}(?![\d.])", text), area
 
 

@@ -12,7 +12,7 @@ from typing import Any
 import click
 
 from ..interrupts import interrupt_guard
-from . import compare, data, handreiking, plans
+from . import compare, data, handreiking, plans, sessie
 from .common import user_errors
 
 
@@ -32,7 +32,8 @@ def main() -> None:
 
 
 for command in (plans.validate, plans.propose, plans.sweep, plans.evaluate, handreiking.blueprint_cmd,
-                handreiking.region_cmd, handreiking.init_cmd, compare.compare_cmd, compare.import_cmd, data.data_cmd):
+                handreiking.region_cmd, handreiking.init_cmd, compare.compare_cmd, compare.import_cmd, data.data_cmd,
+                sessie.sessie_cmd):
     main.add_command(command)
 
 if __name__ == "__main__":
