@@ -399,6 +399,11 @@ def sweep(config: str, areas: str, tolerance: str | None, weight_sets: tuple[str
     raise_failures(outcomes, "the table leaves them out")
 
 
+def plan_scenario(path: Path) -> str:
+    """The scenario a plan file belongs to: its folder for a scenario's ``plan.csv``/``plan.gpkg``, else the file's stem."""
+    return path.resolve().parent.name if path.stem == "plan" and path.suffix in (".csv", ".gpkg") else path.stem
+
+
 @click.command()
 @click.argument("config", type=click.Path(dir_okay=False))
 @click.option("--plan", "plan_path", required=True, help="plan.csv (buurtcode,area), plan.gpkg, a polygon layer (.gpkg/.geojson/.shp) or cbs-wijken.")
@@ -416,7 +421,7 @@ def evaluate(config: str, plan_path: str, layer: str | None, field_name: str | N
     labels, names = read_plan(plan_path, problem, layer, field_name)
     problem = problem_for_plan(problem, names)
     if as_json:
-        click.echo(json.dumps(metrics_record(problem, labels, None, Path(plan_path).stem), indent=2, ensure_ascii=False))
+        click.echo(json.dumps(metrics_record(problem, labels, None, plan_scenario(Path(plan_path))), indent=2, ensure_ascii=False))
     else:
         print_summary(problem, labels, "given plan")
         if show_profile:
