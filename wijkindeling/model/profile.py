@@ -106,9 +106,18 @@ def summarise(indicator: Indicator, values: pd.DataFrame, population: np.ndarray
     -------
     Value
     """
+    return summarise_columns(indicator, values[indicator.needs()].to_numpy(dtype=float), population, members, min_coverage)
+
+
+def summarise_columns(indicator: Indicator, cols: np.ndarray, population: np.ndarray, members: np.ndarray,
+                      min_coverage: float = MIN_COVERAGE) -> Value:
+    """:func:`summarise` on the indicator's columns as an array (rows: buurten; columns: :meth:`Indicator.needs`).
+
+    The array form lets :func:`area_profiles` take the columns out of the table once per indicator, not once
+    per area (a workbench edit recomputes every area's startfoto).
+    """
     if indicator.aggregate not in AGGREGATES:
         raise ValueError(f"unknown aggregate {indicator.aggregate!r}; use one of {', '.join(AGGREGATES)}")
-    cols = values[indicator.needs()].to_numpy(dtype=float)
     known = members & ~np.isnan(cols).any(axis=1)
     inhabitants = float(population[members].sum())
     coverage = float(population[known].sum()) / inhabitants if inhabitants > 0 else (1.0 if known.any() else 0.0)
@@ -152,9 +161,14 @@ def area_profiles(indicators: list[Indicator], values: pd.DataFrame, population:
     """
     labels = np.asarray(labels)
     everyone = np.ones(len(labels), dtype=bool)
-    areas = [{ind.key: summarise(ind, values, population, labels == a, min_coverage) for ind in indicators}
-             for a in range(k)]
-    whole = {ind.key: summarise(ind, values, population, everyone, min_coverage) for ind in indicators}
+    masks = [labels == a for a in range(k)]
+    areas: list[dict[str, Value]] = [{} for _ in range(k)]
+    whole = {}
+    for ind in indicators:
+        cols = values[ind.needs()].to_numpy(dtype=float)
+        for a, mask in enumerate(masks):
+            areas[a][ind.key] = summarise_columns(ind, cols, population, mask, min_coverage)
+        whole[ind.key] = summarise_columns(ind, cols, population, everyone, min_coverage)
     return areas, whole
 
 
