@@ -42,8 +42,8 @@ from .. import __version__
 from ..errors import DataError
 from ..text import slug
 from . import pdok, statline
+from .buurten import RD_NEW
 
-RD_NEW = "EPSG:28992"
 LICENCE = "CBS / Kadaster (PDOK), CC-BY 4.0"
 LICENCE_URL = "https://creativecommons.org/licenses/by/4.0/"
 BUURT_COLUMNS = ["buurtcode", "buurtnaam", "wijkcode", "wijknaam", "gemeentecode", "gemeentenaam",
