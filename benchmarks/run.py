@@ -8,7 +8,9 @@ runs in its own process so peak memory is per run. Not a test; needs ``pip insta
     .venv/bin/python benchmarks/run.py --one woerden-4 ours   # one run, JSON on stdout (used internally)
 
 Instances: Woerden K=4..8 (±10 %), Stichtse Vecht K=5..8 (±10 %), De Ronde Venen K=3..6 (±10 %), the six
-municipalities together (197 buurten) K=20 (±15 %, no practices). Woerden uses configs/woerden.yaml
+municipalities together (197 buurten) K=20 (±15 %, no practices), Utrecht (configs/utrecht.yaml, 111 buurten)
+K=31/37/42 (±15 %), and Stichtse Vecht K=6 (±10 %) with Verbindingswegen as a pass-through buurt
+(data.adjacency.pass_through), and the region and Utrecht together (308 buurten) K=62 (±15 %). Woerden uses configs/woerden.yaml
 (FICTIONAL example practices, estimated catchments); the others are built from the regional defaults.
 GerryChain gets the same wall time as our run of the instance (best valid plan of the chain, with the
 wijk surcharge); spopt has no population bounds, so its plans are scored but usually invalid.
@@ -29,7 +31,9 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
-TIME = {"woerden": 60.0, "derondevenen": 60.0, "stichtsevecht": 120.0, "regio": 60.0}
+TIME = {"woerden": 60.0, "derondevenen": 60.0, "stichtsevecht": 120.0, "regio": 60.0, "utrecht": 120.0,
+        "stichtsevecht-pt": 120.0, "regio-utrecht": 60.0}
+PASS_THROUGH = ["BU19041201"]  # Verbindingswegen, the road network of Maarssenbroek (configs/stichtse-vecht.yaml)
 
 
 def instances() -> dict[str, tuple[str, str | None, int, float]]:
@@ -42,7 +46,27 @@ def instances() -> dict[str, tuple[str, str | None, int, float]]:
     for k in range(3, 7):
         out[f"derondevenen-{k}"] = ("derondevenen", "GM0736", k, 0.10)
     out["regio-20"] = ("regio", None, 20, 0.15)
+    for k in (31, 37, 42):
+        out[f"utrecht-{k}"] = ("utrecht", "GM0344", k, 0.15)
+    out["stichtsevecht-6-pt"] = ("stichtsevecht-pt", "GM1904", 6, 0.10)
+    out["regio-utrecht-62"] = ("regio-utrecht", None, 62, 0.15)
     return out
+
+
+def city_and_region() -> Path:
+    """The region's 197 buurten and Utrecht's 111 in one GeoPackage (308 buurten; as benchmarks/sessie.py builds it)."""
+    import tempfile
+
+    import geopandas as gpd
+    import pandas as pd
+
+    path = Path(tempfile.gettempdir()) / "wijkindeling-bench-regio-en-utrecht.gpkg"
+    if not path.exists():
+        parts = [gpd.read_file(ROOT / "boundaries" / name, layer="buurten")
+                 for name in ("cbs_buurten_2024_regio_utrecht_nw.gpkg", "cbs_buurten_2024_utrecht.gpkg")]
+        both = gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs=parts[0].crs)
+        both.to_file(path, layer="buurten", driver="GPKG")
+    return path
 
 
 def build(name: str):
@@ -52,9 +76,16 @@ def build(name: str):
     source, code, k, tol = instances()[name]
     if source == "woerden":
         cfg = load_config(ROOT / "configs" / "woerden.yaml")
+    elif source == "utrecht":
+        cfg = load_config(ROOT / "configs" / "utrecht.yaml")
     else:
         cfg = load_config(ROOT / "configs" / "regio-utrecht-noordwest.yaml")
         cfg = cfg.model_copy(update={"gemeentecode": code, "gemeente": source})
+    if source == "regio-utrecht":
+        cfg = cfg.model_copy(update={"data": cfg.data.model_copy(update={"buurten": city_and_region()})})
+    if source == "stichtsevecht-pt":
+        adjacency = cfg.data.adjacency.model_copy(update={"pass_through": PASS_THROUGH})
+        cfg = cfg.model_copy(update={"data": cfg.data.model_copy(update={"adjacency": adjacency})})
     cfg = cfg.model_copy(update={"areas": cfg.areas.model_copy(update={"count": k, "tolerance": tol})})
     return build_problem(cfg).with_k(k, tol)
 

@@ -11,13 +11,20 @@
    set-partitioning model is solved by column generation + HiGHS (``exact.py``): proven optimal
    or proven infeasible; when the enumeration is too large, the flow MIP (``flow_mip.py``) warm-started
    from the heuristic plan gives a dual bound and gap within the time left;
-4. above 62 units: column generation with a pricing MIP (``colgen.py``) gives a Lagrangian lower bound
-   (status ``gap``) and the restricted master, solved as an integer program, may improve the plan.
+4. above 62 units: first the same enumeration on multi-word masks (``exact.enumerate_wide``), when the connected
+   districts within the bounds are few (dense cities: Utrecht's 111 buurten give 8,723 at 42 areas): then the
+   set-partitioning model as in 3 (proven optimal or infeasible), with an exact-cover search over the districts
+   (``exact.cover_search``) for a first plan when the tree bisection finds none. Otherwise column generation with
+   a pricing MIP (``colgen.py``) gives a Lagrangian lower bound (status ``gap``) and the restricted master, solved
+   as an integer program, may improve the plan; where that model is not built (the 197-buurt region), the
+   rounded-capacity bound on the identity term (``strategy.capacity_bound``) is reported.
 
 K=1 is answered at once (the single area is either valid, so optimal, or the problem is infeasible).
 
 The returned :class:`Solution`'s ``objective`` is always ``metrics.objective`` of its plan, and
-``status`` is ``optimal`` only when HiGHS proved it (``gap`` with a bound, ``heuristic`` without).
+``status`` is ``optimal`` only when HiGHS proved it (``gap`` with a bound, ``heuristic`` without). Without a plan,
+the diagnosis (``diagnosis.py``) gives the reason (a cheap check, or the exact model's certificate in words) and
+the tightest verified relaxation.
 
 Modules, by role (each layer imports only the layers below it; the contract is in ``pyproject.toml``):
 

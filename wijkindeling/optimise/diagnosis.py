@@ -3,9 +3,13 @@
 :func:`cause_phrases` finds cheap sufficient reasons (each one is a proof): the areas cannot hold the
 population, a buurt or keep-together group is above the maximum, rules contradict each other, a
 disconnected part or a part hanging on one buurt (a choke point) cannot be divided into areas within
-the bounds. :func:`diagnose` adds suggestions (another tolerance, another number of areas, dropping a
-conflicting rule) and verifies every one by solving it: a suggestion is only made when a valid plan
-for it was found.
+the bounds, a buurt fits in no area (every connected group with it is too small or too large). When
+only the exact model proves it, :func:`packing_phrase` puts its certificate in words where it is simple
+(buurten that each need one of fewer partners). :func:`diagnose` adds suggestions (another tolerance,
+another number of areas, dropping a conflicting rule) and verifies every one by solving it: a suggestion
+is only made when a valid plan for it was found; and names other levers without a plan (adjacency
+options for a choke buurt with few inhabitants, areas of their own above the maximum, smaller building
+blocks for the largest buurten).
 
 Every cause, suggestion and verdict is kept as data (a :class:`Phrase`: kind, numbers, names) and
 rendered by ``text(lang)``: English (``en``) for the CLI and metrics.json, Dutch (``nl``) for documents,
@@ -16,6 +20,7 @@ from __future__ import annotations
 
 import math
 import re
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol, cast
@@ -25,6 +30,7 @@ import numpy as np
 
 from ..model.problem import Problem
 from ..text import DIAGNOSIS_EN, DIAGNOSIS_NL, format_int
+from . import exact
 
 
 @dataclass(frozen=True)
@@ -85,6 +91,8 @@ class Diagnosis:
     verdict: Phrase  # "plan_exists", "none_exists" or "none_found"
     causes: list[Phrase] = field(default_factory=list)
     suggestions: list[Suggestion] = field(default_factory=list)
+    packing: Phrase | None = None  # the exact model's own reason (a simple packing certificate), when no cause is found
+    levers: list[Phrase] = field(default_factory=list)  # other changes the user can make (not verified by a plan)
 
     @property
     def message(self) -> str:
@@ -99,9 +107,14 @@ class Diagnosis:
             return head
         if self.causes:
             reason = ": " + "; ".join(c.text(lang) for c in self.causes[:2])
+        elif self.packing is not None and self.feasible is False:  # the exact model's certificate, in words
+            reason = table["exact_why"].format(why=self.packing.text(lang))
         else:  # proven without a single cause: the exact model says so; unknown: nothing to add
             reason = table["exact"] if self.feasible is False else ""
-        return f"{head}{reason}. {suggestion_sentences(self.suggestions, lang) or table['no_relaxation']}"
+        text = f"{head}{reason}. {suggestion_sentences(self.suggestions, lang) or table['no_relaxation']}"
+        if self.levers:
+            text += " " + table["levers"].format(levers=table["or"].join(lv.text(lang) for lv in self.levers))
+        return text
 
 
 def _render(value: object, lang: str) -> str:
@@ -244,14 +257,112 @@ def choke_causes(problem: Problem) -> list[Phrase]:
     return out
 
 
+STRANDED_SEARCH = 2_000  # connected sets tried per buurt before :func:`reaches_bounds` gives up (unknown)
+
+
+def reaches_bounds(problem: Problem, u: int, limit: int = STRANDED_SEARCH) -> bool | None:
+    """Whether some connected group of buurten holding ``u`` has ``lo``–``hi`` inhabitants (rules ignored).
+
+    Depth first from ``{u}``, adding the largest neighbours first (so a group within the bounds is usually found
+    at once); True when one is found, False when every connected group was tried, None after ``limit`` groups.
+    """
+    g, pop, lo, hi = problem.graph, problem.population, problem.lo, problem.hi
+    if pop[u] > hi + 1e-9 or pop[u] >= lo - 1e-9:
+        return True  # within the bounds alone, or above them (a size cause, not this one)
+    start = frozenset([u])
+    seen, stack = {start}, [(start, float(pop[u]))]
+    while stack:
+        units, total = stack.pop()
+        frontier = sorted({v for w in units for v in g[w]} - units, key=lambda v: (pop[v], v))
+        for v in frontier:
+            grown = total + float(pop[v])
+            if grown > hi + 1e-9:
+                continue
+            if grown >= lo - 1e-9:
+                return True
+            bigger = units | {v}
+            if bigger not in seen:
+                if len(seen) >= limit:
+                    return None
+                seen.add(bigger)
+                stack.append((bigger, grown))
+    return False
+
+
+def stranded_causes(problem: Problem) -> list[Phrase]:
+    """Buurten that fit in no area: every connected group of buurten holding one is below the minimum or above
+    the maximum (e.g. 9,210 inhabitants with a minimum of 10,261 and neighbours of 4,960 and more under a maximum
+    of 13,881). Searched per buurt below the minimum, at most :data:`STRANDED_SEARCH` groups each."""
+    out = []
+    for u in np.flatnonzero(problem.population < problem.lo - 1e-9):
+        if reaches_bounds(problem, int(u)) is False:
+            out.append(Phrase("stranded", {"name": problem.names[u], "pop": problem.population[u], "lo": problem.lo,
+                                           "hi": problem.hi}))
+    return out
+
+
 def cause_phrases(problem: Problem) -> list[Phrase]:
     """Cheap, sufficient reasons why no plan exists, as phrases (empty: none found).
 
     Each one proves that ``problem`` has no valid plan: counts, sizes, contradicting rules,
-    disconnected parts and choke points, in that order.
+    disconnected parts, choke points and buurten that fit in no area, in that order.
     """
     return (count_causes(problem) + size_causes(problem) + [c for c, _, _ in rule_causes(problem)]
-            + component_causes(problem) + choke_causes(problem))
+            + component_causes(problem) + choke_causes(problem) + stranded_causes(problem))
+
+
+PACKING_SETS = 3_000_000  # connected districts the diagnosis may list to explain an exact proof
+PACKING_SECONDS = 15.0
+
+
+def packing_phrase(problem: Problem, seconds: float = PACKING_SECONDS) -> Phrase | None:
+    """The exact model's reason in words, when it is simple: buurten that each need a partner from a smaller set.
+
+    Lists every connected district within the bounds (``exact.build_columns``) and takes the Farkas certificate of
+    the set-partitioning LP (``exact.packing_certificate``); when it has weights +1 on buurten A and -1 on
+    buurten B only, every district holds at least as many of B as of A, and A has more buurten than B. None when
+    the districts are too many, the LP is feasible or the certificate is not that simple.
+    """
+    deadline = time.perf_counter() + seconds
+    try:
+        cols = exact.build_columns(problem, max_sets=PACKING_SETS, deadline=deadline)
+    except exact.TooManyColumns:
+        return None
+    cert = exact.packing_certificate(problem, cols, deadline)
+    if cert is None or not cert.simple or not cert.plus:
+        return None
+    if not cert.minus and len(cert.plus) == 1:
+        u = cert.plus[0]
+        return Phrase("stranded", {"name": problem.names[u], "pop": problem.population[u], "lo": problem.lo,
+                                   "hi": problem.hi})
+    return Phrase("partners", {"lo": problem.lo, "hi": problem.hi, "plus": _names(problem, cert.plus, 4),
+                               "minus": _names(problem, cert.minus, 4), "count": len(cert.plus),
+                               "few": len(cert.minus)})
+
+
+FEW_INHABITANTS = 0.1  # a choke buurt with fewer inhabitants than this share of the minimum may be a road or water
+
+
+def lever_phrases(problem: Problem, causes: list[Phrase], packing: Phrase | None) -> list[Phrase]:
+    """Other changes that may help, named but not verified by a plan: adjacency options for a choke buurt with few
+    inhabitants (a road, water or business park), areas of their own for buurten above the maximum, and smaller
+    building blocks for the largest buurten a cause names."""
+    out: list[Phrase] = []
+    for c in causes:
+        if c.kind.startswith("choke") and float(cast(float, c.data["via_pop"])) < FEW_INHABITANTS * problem.lo:
+            out.append(Phrase("lever_adjacency", {"via": c.data["via"], "via_pop": c.data["via_pop"]}))
+    above = [u for u in range(problem.n) if problem.population[u] > problem.hi + 1e-9]
+    if above:
+        out.append(Phrase("lever_own_area", {"names": _names(problem, above), "hi": problem.hi}))
+    named = {str(c.data["name"]) for c in causes if c.kind == "stranded"}
+    if packing is not None and packing.kind == "partners":
+        named |= {name for name, _ in cast(Buurten, packing.data["plus"]).shown}
+    elif packing is not None:
+        named.add(str(packing.data["name"]))
+    big = [u for u in range(problem.n) if problem.names[u] in named and problem.population[u] >= 0.5 * problem.lo]
+    if big or above:
+        out.append(Phrase("lever_split", {"names": _names(problem, big or above)}))
+    return out
 
 
 def quick_causes(problem: Problem) -> list[str]:
@@ -291,7 +402,9 @@ def tolerance_suggestion(problem: Problem, solver: Verifier, time_limit: float, 
     """The smallest whole-percent tolerance (above the current one) at which a plan was found.
 
     Feasibility only grows with the tolerance, so we search outward (+1, +2, +4, ... points) and then
-    bisect between the last failure and the first success.
+    bisect between the last failure and the first success, to the whole point: the tolerance one point below
+    the answer was tried and failed. When that failure was not a proof, it is tried again with three times the
+    time, stepping down one point at a time while that finds plans.
 
     Parameters
     ----------
@@ -316,7 +429,8 @@ def tolerance_suggestion(problem: Problem, solver: Verifier, time_limit: float, 
     cur = current_tolerance(problem)
     start = int(math.floor(cur * 100 + 1e-9))
     top = int(max_tol * 100)
-    proofs: list[bool] = []
+    proofs: list[bool] = []  # per failed tolerance (in ``tried``): proven infeasible?
+    tried: list[int] = []
     failed, found, step = start, None, 1
     while found is None and failed < top:
         pct = min(start + step, top)
@@ -325,6 +439,7 @@ def tolerance_suggestion(problem: Problem, solver: Verifier, time_limit: float, 
             found = (pct, sol)
         else:
             failed = pct
+            tried.append(pct)
         step *= 2
     if found is None:
         return None
@@ -336,7 +451,15 @@ def tolerance_suggestion(problem: Problem, solver: Verifier, time_limit: float, 
             found, b = (mid, sol), mid
         else:
             a = mid + 1
+            tried.append(mid)
     pct, sol = found
+    while pct - 1 in tried and not proofs[tried.index(pct - 1)]:  # a failure one point below was not a proof:
+        more: list[bool] = []  # try it once more with three times the time (the tightest *verified* tolerance)
+        retry = _feasible(problem.with_k(problem.k, (pct - 1) / 100), solver, 3 * time_limit, seed, more)
+        if retry is None:
+            proofs[tried.index(pct - 1)] = bool(more and more[0])
+            break
+        pct, sol = pct - 1, retry
     p = problem.with_k(problem.k, pct / 100)
     kind = "tolerance_from" if all(proofs) else "tolerance_at"  # "from" only when every smaller tolerance was proven infeasible
     phrase = Phrase(kind, {"k": problem.k, "pct": pct, "lo": p.lo, "hi": p.hi})
@@ -466,11 +589,13 @@ def diagnose(problem: Problem, solver: Verifier, proven: bool | None = None, tim
         proven = sol.status == "infeasible"
     bounds: dict[str, object] = {"k": problem.k, "lo": problem.lo, "hi": problem.hi}
     verdict = Phrase("none_exists" if causes or proven else "none_found", bounds)
+    packing = packing_phrase(problem) if proven and not causes else None
     suggestions = rule_suggestions(problem, conflicts, solver, per_check, seed) if conflicts else []
     if not conflicts or not suggestions:
         tol = tolerance_suggestion(problem, solver, per_check, seed)
         suggestions += ([tol] if tol else []) + count_suggestions(problem, solver, per_check, seed)
-    return Diagnosis(False if (causes or proven) else None, verdict, causes, suggestions)
+    return Diagnosis(False if (causes or proven) else None, verdict, causes, suggestions, packing,
+                     lever_phrases(problem, causes, packing))
 
 
 def _sentence(text: str) -> str:

@@ -1,4 +1,4 @@
-"""Exact set-partitioning model over enumerated districts (columns), for up to 62 units.
+"""Exact set-partitioning model over enumerated districts (columns).
 
 Every objective term of :mod:`wijkindeling.model.metrics` is additive over districts (the district cost
 model of ``districts.py``), so a plan's objective is ``sum_S cost(S) - w_identity * n_groups``. We
@@ -8,6 +8,11 @@ the LP relaxation over them by column generation with complete pricing (:func:`l
 ``min sum cost * lambda`` s.t. every unit is covered once and ``K`` districts are chosen with HiGHS,
 over the columns whose reduced cost leaves them a chance to beat a known plan (:func:`solve_exact`).
 When the enumeration is complete the result is exact; the status comes from HiGHS's own model status.
+
+Up to :data:`MAX_BITS` units a district is one int64 bit mask. Above that (dense cities: Utrecht has 111
+buurten but, at 42 areas, fewer than 10,000 connected districts within the bounds) a district is a row of
+64-bit words (:func:`enumerate_wide`); its key for lookups is that row as one ``numpy.void`` value and the
+columns carry their (C, n) membership, so costs and rules come from ``districts.py``.
 """
 
 from __future__ import annotations
@@ -22,10 +27,12 @@ import pandas as pd
 from ..model.metrics import objective_coefficients
 from ..model.problem import Problem
 from . import highs
-from .districts import MethodResult, district_parts, plan_constant
+from .districts import MethodResult, district_parts, plan_constant, rule_filter, weighted_cost
 from .highs import HighsProgress
 
-MAX_BITS = 62  # most units the enumeration handles: a district is a bit mask in one int64
+MAX_BITS = 62  # most units the one-word enumeration handles: a district is a bit mask in one int64
+WIDE_IP_COLUMNS = 15_000  # most word-mask columns one integer model gets (HiGHS stalls on more)
+WIDE_MAX_CELLS = 400_000_000  # most districts x units the wide enumeration keeps as a membership matrix
 
 
 class TooManyColumns(Exception):
@@ -133,6 +140,144 @@ def membership(masks: np.ndarray, n: int) -> np.ndarray:
     return ((masks[:, None] >> np.arange(n, dtype=np.int64)[None, :]) & 1).astype(bool)
 
 
+def _unit_words(n: int) -> np.ndarray:
+    """(n, W) uint64: row ``u`` has only bit ``u`` set, in word ``u // 64``."""
+    out = np.zeros((n, (n + 63) // 64), dtype=np.uint64)
+    out[np.arange(n), np.arange(n) // 64] = np.uint64(1) << (np.arange(n) % 64).astype(np.uint64)
+    return out
+
+
+def wide_keys(words: np.ndarray) -> np.ndarray:
+    """One hashable, sortable ``numpy.void`` key per row of (C, W) uint64 ``words``."""
+    words = np.ascontiguousarray(words, dtype=np.uint64)
+    return words.view(np.dtype((np.void, 8 * words.shape[1]))).ravel()
+
+
+def wide_membership(words: np.ndarray, n: int) -> np.ndarray:
+    """(C, n) boolean membership of (C, W) uint64 word masks."""
+    shifts = np.arange(64, dtype=np.uint64)
+    parts = [((words[:, w, None] >> shifts[None, :]) & np.uint64(1)).astype(bool) for w in range(words.shape[1])]
+    return np.concatenate(parts, axis=1)[:, :n]
+
+
+def _lowest_unit(words: np.ndarray) -> np.ndarray:
+    """(C,) index of the lowest unit of every (non-empty) row of word masks."""
+    first = np.argmax(words != 0, axis=1)
+    x = words[np.arange(len(words)), first]
+    low = x & (~x + np.uint64(1))
+    return 64 * first + np.log2(low.astype(float)).astype(int)
+
+
+def enumerate_wide(problem: Problem, max_sets: int = 3_000_000, deadline: float | None = None) -> np.ndarray:
+    """All connected unit sets with population in [lo, hi], as rows of 64-bit words, for any number of units.
+
+    The same level-by-level growth as :func:`enumerate_masks` (a set grows by one neighbour above its lowest
+    unit; duplicates removed), on (C, W) uint64 arrays. Raises :class:`TooManyColumns` when more than
+    ``max_sets`` sets would be generated or the deadline passes. Returns (C, W) uint64, bit ``u % 64`` of word
+    ``u // 64`` set for unit ``u``.
+    """
+    n = problem.n
+    W = (n + 63) // 64
+    bits = _unit_words(n)
+    nbr = np.zeros((n, W), dtype=np.uint64)
+    for i, j in problem.edges:
+        nbr[i] |= bits[j]
+        nbr[j] |= bits[i]
+    pop = problem.population.astype(np.int64)
+    lo, hi = problem.lo, problem.hi
+    sub = np.arange(256)
+    on = ((sub[:, None] >> np.arange(8)[None, :]) & 1).astype(bool)  # (256, 8): bits of every byte value
+    or_t, sum_t = [], []
+    for b in range((n + 7) // 8):
+        units = np.arange(8 * b, min(8 * b + 8, n))
+        t = np.zeros((256, W), dtype=np.uint64)
+        for k, u in enumerate(units):
+            t[on[:, k]] |= nbr[u]
+        or_t.append(t)
+        sum_t.append(on[:, :len(units)].astype(np.int64) @ pop[units])
+    S = bits[pop <= hi]
+    out, total = [], 0
+
+    def too_many(extra: int) -> bool:
+        return total + extra > max_sets or (deadline is not None and time.perf_counter() > deadline)
+
+    while len(S):
+        total += len(S)
+        if too_many(0):
+            raise TooManyColumns(f"more than {max_sets} connected sets")
+        N = np.zeros_like(S)
+        P = np.zeros(len(S), dtype=np.int64)
+        for b in range(len(or_t)):
+            byte = ((S[:, b // 8] >> np.uint64(8 * (b % 8))) & np.uint64(255)).astype(np.intp)
+            N |= or_t[b][byte]
+            P += sum_t[b][byte]
+        out.append(S[P >= lo - 1e-9])
+        root = _lowest_unit(S)
+        A = N & ~S
+        room = hi - P
+        grow, size = [], 0
+        for v in range(n):
+            m = (((A[:, v // 64] >> np.uint64(v % 64)) & np.uint64(1)) == 1) & (root < v) & (pop[v] <= room)
+            if m.any():
+                grow.append(S[m] | bits[v])
+                size += len(grow[-1])
+            if too_many(size - max_sets):  # give up early, within the level (as enumerate_masks)
+                raise TooManyColumns(f"more than {max_sets} connected sets")
+        if not grow:
+            break
+        G = np.concatenate(grow)
+        _, first = np.unique(wide_keys(G), return_index=True)
+        S = G[np.sort(first)]
+    return np.concatenate(out) if out else np.zeros((0, W), dtype=np.uint64)
+
+
+def build_wide_columns(problem: Problem, max_sets: int = 3_000_000, deadline: float | None = None) -> Columns:
+    """:func:`build_columns` for any number of units: word masks, keys and membership (see the module docstring).
+
+    Raises :class:`TooManyColumns` like :func:`enumerate_wide`, and when the membership matrix would hold more
+    than :data:`WIDE_MAX_CELLS` cells.
+    """
+    t0 = time.perf_counter()
+    words = enumerate_wide(problem, max_sets=max_sets, deadline=deadline)
+    if len(words) * problem.n > WIDE_MAX_CELLS:
+        raise TooManyColumns(f"{len(words)} districts of {problem.n} units")
+    member = wide_membership(words, problem.n)
+    keep = rule_filter(problem, member)
+    member = member[keep]
+    pops, cost, const = member_costs(problem, member)
+    return Columns(wide_keys(words[keep]), member, pops, cost, const, time.perf_counter() - t0)
+
+
+def member_costs(problem: Problem, member: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
+    """:func:`.districts.district_costs` of the (C, n) bool ``member`` by sums over units and over the unit pairs
+    that carry a cost (adjacent units, practice homes and their patients' units), not by (C, n) x (n, n)
+    products: districts of a few units each are cheap this way (Utrecht: 220,000 districts in 0.3 s, not 2.7 s).
+    The same formula (:func:`.districts.weighted_cost`), so the same costs up to rounding."""
+    from scipy import sparse  # lazy: only wide columns need it
+
+    w = problem.weights
+    coef = objective_coefficients(problem)
+    W, A, tot, G = district_parts(problem)
+    M = sparse.csr_matrix(member, dtype=float)
+    by_unit = np.ascontiguousarray(member.T)
+
+    def pair_sum(Q: np.ndarray) -> np.ndarray:
+        """Per district, the sum of Q[u, v] over unordered pairs {u, v} inside it (Q symmetric)."""
+        out = np.zeros(len(member))
+        for u, v in zip(*np.nonzero(np.triu(Q, 1))):
+            out += Q[u, v] * (by_unit[u] & by_unit[v])
+        return out
+
+    pops = np.asarray(M @ problem.population.astype(float)).ravel()
+    boundary = np.asarray(M @ W.sum(axis=1)).ravel() - 2.0 * pair_sum(W)
+    catch = np.zeros(len(member))
+    if w.catchment and A.any():
+        catch = np.asarray(M @ (tot - np.diag(A))).ravel() - pair_sum(A + A.T)
+    touched = np.asarray((M @ G.T) > 0).sum(axis=1) if len(G) else np.zeros(len(member))
+    cost = weighted_cost(problem, coef, pops, boundary, catch, touched)
+    return pops, np.asarray(cost, dtype=float), plan_constant(problem)
+
+
 class ByteTables:
     """Sums of per-unit (linear) and per-pair (quadratic) values over bit masks, by byte lookup tables."""
 
@@ -228,7 +373,7 @@ def build_columns(problem: Problem, max_sets: int = 3_000_000, deadline: float |
     Parameters
     ----------
     problem : Problem
-        At most :data:`MAX_BITS` units.
+        Up to :data:`MAX_BITS` units as int64 bit masks; more as word masks (:func:`build_wide_columns`).
     max_sets : int
         The most connected sets the enumeration may generate.
     deadline : float, optional
@@ -244,6 +389,8 @@ def build_columns(problem: Problem, max_sets: int = 3_000_000, deadline: float |
     TooManyColumns
         When the enumeration passes ``max_sets`` or the deadline (see :func:`enumerate_masks`).
     """
+    if problem.n > MAX_BITS:
+        return build_wide_columns(problem, max_sets=max_sets, deadline=deadline)
     t0 = time.perf_counter()
     masks = enumerate_masks(problem, max_sets=max_sets, deadline=deadline)
     masks = masks[mask_rule_filter(problem, masks)]
@@ -271,9 +418,8 @@ def labels_from_columns(problem: Problem, member: np.ndarray) -> np.ndarray:
 
 def start_vector(problem: Problem, cols: Columns, labels: np.ndarray) -> np.ndarray:
     """0/1 per column: the districts of plan ``labels`` (by bit mask, or by membership when masks are ids)."""
-    if cols.member is None:
-        want = np.array([np.int64(sum(1 << int(u) for u in np.flatnonzero(labels == k))) for k in range(problem.k)])
-        return np.isin(cols.masks, want).astype(float)
+    if cols.member is None or cols.masks.dtype.kind == "V":
+        return np.isin(cols.masks, plan_masks(problem, labels)).astype(float)
     keys = {np.packbits(labels == k).tobytes() for k in range(problem.k)}
     x = np.zeros(len(cols.member))
     for c, m in enumerate(cols.member):
@@ -371,7 +517,11 @@ def solve_columns(problem: Problem, cols: Columns, time_limit: float = 60.0, thr
 
 
 def plan_masks(problem: Problem, labels: np.ndarray) -> np.ndarray:
-    """The bit masks (int64, one per area) of plan ``labels``' districts (for ``forbid`` and ``start_masks``)."""
+    """The bit masks (int64, one per area) of plan ``labels``' districts (for ``forbid`` and ``start_masks``);
+    above :data:`MAX_BITS` units their word-mask keys (:func:`wide_keys`)."""
+    if problem.n > MAX_BITS:
+        bits = _unit_words(problem.n)
+        return wide_keys(np.stack([np.bitwise_or.reduce(bits[labels == k], axis=0) for k in range(problem.k)]))
     return np.array([np.int64(sum(1 << int(u) for u in np.flatnonzero(labels == k))) for k in range(problem.k)])
 
 
@@ -424,6 +574,20 @@ def _restricted_lp(problem: Problem, cols: Columns, chosen: np.ndarray, costs: n
     return float(h.getInfo().objective_function_value), duals[:n], float(duals[n]), float(x[C:].sum())
 
 
+class _MemberPricer:
+    """Per column, the sum of per-unit values over its units, from the membership matrix (sparse)."""
+
+    def __init__(self, cols: Columns) -> None:
+        from scipy import sparse  # lazy: only wide columns need it
+
+        assert cols.member is not None
+        self.matrix = sparse.csr_matrix(cols.member, dtype=float)
+
+    def linear(self, values: np.ndarray) -> np.ndarray:
+        """Per column, the sum of ``values`` (one per unit) over its units."""
+        return np.asarray(self.matrix @ values).ravel()
+
+
 def lp_bound(problem: Problem, cols: Columns, start_masks: np.ndarray | None, deadline: float,
              batch: int = 400) -> LPBound:
     """The set-partitioning LP over all enumerated columns by column generation (complete pricing).
@@ -453,7 +617,7 @@ def lp_bound(problem: Problem, cols: Columns, start_masks: np.ndarray | None, de
     t0 = time.perf_counter()
     if len(cols.masks) == 0:  # no connected district within the bounds at all
         return LPBound(None, None, 0, time.perf_counter() - t0, infeasible=True)
-    pricer = ByteTables(cols.masks, problem.n)
+    pricer: ByteTables | _MemberPricer = ByteTables(cols.masks, problem.n) if cols.member is None else _MemberPricer(cols)
     chosen = set(np.argsort(cols.cost)[:batch].tolist())
     if start_masks is not None:
         chosen |= set(np.flatnonzero(np.isin(cols.masks, start_masks)).tolist())
@@ -489,7 +653,8 @@ def solve_exact(problem: Problem, cols: Columns, lp: LPBound, upper: float | Non
 
     With LP bound ``z`` and reduced costs ``rc >= 0``, a plan of value ``v`` uses only columns with
     ``rc <= v - z``. We solve over ``rc <= delta`` and stop when the optimum found is at most
-    ``z + delta`` (then no excluded column can do better); otherwise ``delta`` doubles.
+    ``z + delta`` (then no excluded column can do better); otherwise ``delta`` doubles, or, when the round found
+    a plan of value ``v`` (above ``z + delta``), becomes ``v - z`` with that plan as the start of the next round.
 
     Parameters
     ----------
@@ -522,7 +687,12 @@ def solve_exact(problem: Problem, cols: Columns, lp: LPBound, upper: float | Non
     best = MethodResult(None, "no_solution", None, z, 0.0)
     while True:
         keep = lp.rc <= delta
-        sub = Columns(cols.masks[keep], None, cols.population[keep], cols.cost[keep], cols.constant, 0.0)
+        capped = cols.masks.dtype.kind == "V" and int(keep.sum()) > WIDE_IP_COLUMNS
+        if capped:  # HiGHS's presolve and root stall on many overlapping columns (and overrun its time limit)
+            delta = float(np.partition(lp.rc, WIDE_IP_COLUMNS - 1)[WIDE_IP_COLUMNS - 1])
+            keep = lp.rc <= delta
+        sub = Columns(cols.masks[keep], None if cols.member is None else cols.member[keep], cols.population[keep],
+                      cols.cost[keep], cols.constant, 0.0)
         left = deadline - time.perf_counter()
         if left <= 0:
             break
@@ -538,13 +708,197 @@ def solve_exact(problem: Problem, cols: Columns, lp: LPBound, upper: float | Non
                 break
             if best.objective is None or res.objective < best.objective:
                 best = MethodResult(res.labels, "feasible", res.objective, z, res.seconds, n_columns=res.n_columns)
+            # the plan found bounds every better plan: only columns with rc <= its value - z can be in one
+            assert best.objective is not None
+            start = best.labels
+            if capped:
+                break
+            delta = max(delta, best.objective - z) + 1e-6
+            continue
         elif res.status == "infeasible" and everything:
             best = res
             break
         elif res.status == "feasible":  # time ran out inside the integer phase
             res.bound = z
-            best = res
+            if best.objective is None or (res.objective is not None and res.objective <= best.objective):
+                best = res
+            break
+        if capped:
             break
         delta *= 2
     best.seconds = time.perf_counter() - t0
     return best
+
+
+@dataclass
+class Certificate:
+    """Why the set-partitioning LP has no solution: weights ``y`` per unit and ``mu`` for the count row with
+    ``y(S) + mu <= 0`` for every district ``S`` but ``y(all units) + K * mu > 0`` (a Farkas certificate).
+
+    Summed over the K districts of any plan the first gives ``y(all) + K mu <= 0``: no plan exists. ``plus`` and
+    ``minus`` are the units with weight +1 and -1 when the certificate is that simple (``mu`` 0, every weight
+    -1, 0 or 1): every district within the bounds holds at least as many ``minus`` units as ``plus`` units, and
+    there are more ``plus`` units than ``minus`` units.
+    """
+
+    y: np.ndarray
+    mu: float
+    plus: list[int]
+    minus: list[int]
+    simple: bool
+
+
+def packing_certificate(problem: Problem, cols: Columns, deadline: float, batch: int = 400) -> Certificate | None:
+    """The Farkas certificate of an infeasible set-partitioning LP over ``cols`` (all connected districts within
+    the bounds), from the duals of phase 1 of :func:`lp_bound`; None when the LP is feasible or ``deadline``
+    passes. The certificate is checked against every column before it is returned."""
+    if len(cols.masks) == 0:
+        return None
+    pricer: ByteTables | _MemberPricer = ByteTables(cols.masks, problem.n) if cols.member is None else _MemberPricer(cols)
+    chosen = set(np.arange(min(batch, len(cols.masks))).tolist())
+    zero = np.zeros(len(cols.cost))
+    while True:
+        idx = np.array(sorted(chosen), dtype=np.intp)
+        value, pi, mu, _ = _restricted_lp(problem, cols, idx, zero, 1.0)
+        rc = -pricer.linear(pi) - mu
+        neg = np.flatnonzero(rc < -1e-9)
+        if len(neg) == 0:
+            break
+        if time.perf_counter() > deadline:
+            return None
+        chosen |= set(neg[np.argsort(rc[neg])[:batch]].tolist())
+    if value <= 1e-7:
+        return None
+    y = np.where(np.abs(pi) < 1e-9, 0.0, pi)
+    if (pricer.linear(y) + mu).max() > 1e-7 or y.sum() + problem.k * mu <= 1e-7:
+        return None  # not a certificate after rounding (should not happen)
+    simple = abs(mu) < 1e-9 and bool(np.all(np.isclose(y, np.round(y)) & (np.abs(y) <= 1 + 1e-9)))
+    plus = np.flatnonzero(y > 0.5).tolist() if simple else np.flatnonzero(y > 1e-9).tolist()
+    minus = np.flatnonzero(y < -0.5).tolist() if simple else np.flatnonzero(y < -1e-9).tolist()
+    return Certificate(y, float(mu), plus, minus, simple)
+
+
+def cover_search(problem: Problem, cols: Columns, deadline: float, order: np.ndarray | None = None,
+                 max_nodes: int = 200_000, seed: int = 1) -> np.ndarray | None:
+    """A plan from the enumerated districts by exact-cover search (bin-packing aware), or None.
+
+    Depth first: take the uncovered unit with the fewest districts still possible and try those districts (in
+    the order of ``order``, e.g. LP reduced costs, best first). A branch is cut when some uncovered unit has no
+    district left, or when a connected part of the uncovered units holds a population that fits no whole number
+    of areas within ``[lo, hi]``, or their numbers of areas cannot add up to the areas still to place (every
+    district is connected, so it lies inside one such part). Restarts with twice the branches each time (1,000
+    first), the order perturbed by ``seed``'s noise; stops at ``deadline`` or after ``max_nodes`` branches in one
+    run; None then, or when there is no plan at all (the first complete run proves that).
+
+    Parameters
+    ----------
+    problem : Problem
+        The problem the columns belong to.
+    cols : Columns
+        Every enumerated district (with rules applied).
+    deadline : float
+        A ``time.perf_counter()`` value.
+    order : numpy.ndarray, optional
+        A score per column; lower is tried first (default: the column cost).
+    max_nodes : int
+        The most districts tried in one run.
+    seed : int
+        Seed of the order's noise in the restarts.
+
+    Returns
+    -------
+    numpy.ndarray or None
+        Area labels of a valid plan (:func:`labels_from_columns`), or None.
+    """
+    from scipy import sparse
+    from scipy.sparse.csgraph import connected_components
+
+    n, K, lo, hi = problem.n, problem.k, problem.lo, problem.hi
+    member = cols.members(n)
+    C = len(member)
+    if C == 0:
+        return None
+    score = cols.cost if order is None else order
+    rank = np.argsort(score, kind="stable")
+    of_unit = [rank[member[rank, u]] for u in range(n)]  # per unit, its columns best first
+    adj = sparse.csr_matrix((np.ones(2 * len(problem.edges)),
+                             (np.concatenate([problem.edges[:, 0], problem.edges[:, 1]]),
+                              np.concatenate([problem.edges[:, 1], problem.edges[:, 0]]))), shape=(n, n))
+    pop = problem.population.astype(float)
+    blocked = np.zeros(C, dtype=np.int32)
+    avail = member.sum(axis=0).astype(np.int64)
+    covered = np.zeros(n, dtype=bool)
+    chosen: list[int] = []
+    nodes = 0
+
+    def areas_fit(left: np.ndarray, k_left: int) -> bool:
+        idx = np.flatnonzero(left)
+        if len(idx) == 0:
+            return k_left == 0
+        _, comp = connected_components(adj[idx][:, idx], directed=False)
+        sums = np.bincount(comp, weights=pop[idx])
+        least = most = 0
+        for s in sums:
+            m_lo, m_hi = int(np.ceil(s / hi - 1e-9)), int(np.floor(s / lo + 1e-9)) if lo > 0 else k_left
+            if m_lo > m_hi:
+                return False
+            least, most = least + m_lo, most + m_hi
+        return least <= k_left <= most
+
+    def take(c: int, sign: int) -> None:
+        units = np.flatnonzero(member[c])
+        hit = np.concatenate([of_unit[u] for u in units])
+        if sign > 0:
+            newly = hit[blocked[hit] == 0]
+            blocked[hit] += 1
+            newly = np.unique(newly)
+            avail[:] -= member[newly].sum(axis=0)
+        else:
+            blocked[hit] -= 1
+            newly = np.unique(hit[blocked[hit] == 0])
+            avail[:] += member[newly].sum(axis=0)
+        covered[units] = sign > 0
+
+    def search(limit: int) -> bool:
+        nonlocal nodes
+        if covered.all():
+            return len(chosen) == K
+        if len(chosen) >= K:
+            return False
+        free = np.flatnonzero(~covered)
+        u = int(free[np.argmin(avail[free])])
+        if avail[u] == 0:
+            return False
+        for c in of_unit[u]:
+            if blocked[c]:
+                continue
+            nodes += 1
+            if nodes > limit or time.perf_counter() > deadline:
+                raise TimeoutError
+            take(int(c), 1)
+            chosen.append(int(c))
+            if areas_fit(~covered, K - len(chosen)) and search(limit):
+                return True
+            chosen.pop()
+            take(int(c), -1)
+        return False
+
+    rng = np.random.default_rng(seed)
+    budget = 1_000
+    while True:  # restarts with a growing node budget: a bad early choice should not take the whole time
+        limit = min(budget, max_nodes)
+        nodes = 0
+        try:
+            found = search(limit)
+        except TimeoutError:
+            found = False
+            blocked[:], avail[:], covered[:] = 0, member.sum(axis=0), False
+            chosen.clear()
+            if limit >= max_nodes or time.perf_counter() > deadline:
+                return None
+            noise = rng.random(C) * (np.std(score) * 0.2 + 1e-9)
+            rank = np.argsort(score + noise, kind="stable")
+            of_unit[:] = [rank[member[rank, u]] for u in range(n)]
+            budget *= 2
+            continue
+        return labels_from_columns(problem, member[chosen]) if found else None

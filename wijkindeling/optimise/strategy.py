@@ -21,10 +21,10 @@ from . import exact as col
 from .contract import ContractionConflict, expand, reduce
 from .diagnosis import Diagnosis, quick_causes
 from .diagnosis import diagnose as _diagnose
-from .districts import canonical_labels
+from .districts import AreaCost, canonical_labels
 from .exact import MAX_BITS
 from .flow_mip import solve_mip
-from .heuristic import HeuristicResult, heuristic
+from .heuristic import HeuristicResult, LocalSearch, heuristic, make_blocks
 from .highs import HighsProgress, swallow_banner
 
 Progress = Callable[[dict], None]
@@ -131,7 +131,7 @@ def _exact_applies(problem: Problem, backend: str) -> bool:
 
 def solve(problem: Problem, time_limit: float = 60.0, backend: str = "highs", seed: int = 1,
           gap: float = 0.0, threads: int = 2, progress: Progress | None = None,
-          exact: bool = True, explain: bool = True) -> Solution:
+          exact: bool = True, explain: bool = True, enumeration_only: bool = False) -> Solution:
     """Best plan for ``problem`` within ``time_limit`` seconds, with its proof status.
 
     Parameters
@@ -154,6 +154,9 @@ def solve(problem: Problem, time_limit: float = 60.0, backend: str = "highs", se
         False runs only the heuristic (status ``heuristic``).
     explain : bool
         False skips the diagnosis when no plan is found (``message`` stays empty).
+    enumeration_only : bool
+        True: above 62 units the exact phase runs only when every connected district fits the enumeration
+        (:func:`wide_columns`); otherwise only the heuristic runs (the diagnosis's verifying solves).
 
     Returns
     -------
@@ -183,17 +186,28 @@ def solve(problem: Problem, time_limit: float = 60.0, backend: str = "highs", se
     if core is not None:  # solve the smaller equivalent problem; report (and diagnose) on the original
         small, of = core
         sol = solve(small, time_limit=deadline - time.perf_counter(), backend=backend, seed=seed, gap=gap,
-                    threads=threads, progress=progress, exact=exact, explain=False)
+                    threads=threads, progress=progress, exact=exact, explain=False, enumeration_only=enumeration_only)
         return on_original(problem, sol, of, t0, explain)
-    exact = exact and _exact_applies(problem, backend)
-    heur = heuristic(problem, time_limit=heuristic_budget(problem, time_limit, exact), seed=seed,
+    asked, wide, budget = exact, None, time_limit
+    if exact and backend == "highs" and MAX_BITS < problem.n <= WIDE_UNITS_PER_AREA * problem.k:
+        wide = wide_columns(problem, time_limit, VERIFY_SHARE if enumeration_only else WIDE_SHARE)
+        budget = deadline - time.perf_counter()
+    if enumeration_only and problem.n > MAX_BITS and wide is None:
+        exact = False  # no column generation or flow MIP for a verifying solve: the heuristic alone, as before
+    exact = exact and (wide is not None or _exact_applies(problem, backend))
+    if wide is not None:  # the districts are listed: the exact model and its packing need the time more
+        budget = WIDE_HEURISTIC_SHARE * budget
+    heur = heuristic(problem, time_limit=heuristic_budget(problem, budget, exact), seed=seed,
                      progress=(lambda d: _notify(progress, t0, "heuristic", d["incumbent"], None)) if progress else None)
     details = {"method": "heuristic", "heuristic_objective": heur.objective, "heuristic_seconds": heur.seconds,
                "restarts": heur.restarts}
     best, best_obj = heur.labels, heur.objective
     if not exact or time.perf_counter() >= deadline:
-        return _finish(problem, best, False, None, t0, "heuristic", details, explain=explain)
-    if backend == "highs" and problem.n > MAX_BITS and best is not None:
+        bound = capacity_bound(problem) if asked and not enumeration_only and best is not None else None
+        if bound is not None:
+            details["capacity_bound"] = bound
+        return _finish(problem, best, False, bound, t0, "heuristic", details, explain=explain)
+    if backend == "highs" and problem.n > MAX_BITS and best is not None and wide is None:
         return _solve_cg(problem, heur, details, t0, deadline, threads, seed, progress, gap, explain)
     if backend == "highs" and problem.n <= MAX_BITS:
         try:  # the enumeration may use at most half of the time left
@@ -202,24 +216,13 @@ def solve(problem: Problem, time_limit: float = 60.0, backend: str = "highs", se
         except col.TooManyColumns:
             cols = None
         if cols is not None:
-            details.update(method="columns", columns=len(cols.masks), columns_seconds=cols.seconds)
-            start = col.plan_masks(problem, best) if best is not None else None
-            lp = col.lp_bound(problem, cols, start, deadline)
-            details["lp_bound"], details["cg_iterations"] = lp.value, lp.iterations
-            if lp.infeasible:
-                return _finish(problem, None, False, None, t0, backend, details, infeasible=True, explain=explain)
-            if lp.value is not None:
-                _notify(progress, t0, "exact", best_obj, lp.value)
-                res = col.solve_exact(problem, cols, lp, best_obj, best, deadline, threads=threads, seed=seed, gap=gap,
-                                      progress=_highs_progress(progress, t0, "exact"))
-                if res.status == "infeasible":
-                    return _finish(problem, None, False, None, t0, backend, details, infeasible=True, explain=explain)
-                labels = best
-                if res.labels is not None and (best_obj is None or metrics.objective(problem, res.labels) <= best_obj):
-                    labels = res.labels
-                proven = res.status == "optimal" and gap <= 0
-                return _finish(problem, labels, proven, res.bound if res.bound is not None else lp.value, t0,
-                               backend, details, explain=explain)
+            done = _solve_columns(problem, cols, heur, details, t0, deadline, threads, seed, progress, gap, explain)
+            if done is not None:
+                return done
+    if wide is not None:
+        done = _solve_columns(problem, wide, heur, details, t0, deadline, threads, seed, progress, gap, explain)
+        if done is not None:
+            return done
     if problem.n * problem.n * problem.k <= FLOW_MIP_SIZE and time.perf_counter() < deadline - 1:
         res = solve_mip(problem, time_limit=deadline - time.perf_counter(), backend=backend, gap=gap, threads=threads,
                         seed=seed, start=best, progress=_highs_progress(progress, t0, "mip"))
@@ -237,6 +240,93 @@ def solve(problem: Problem, time_limit: float = 60.0, backend: str = "highs", se
         more = heuristic(problem, time_limit=deadline - time.perf_counter(), seed=seed + 1)
         best = more.labels
     return _finish(problem, best, False, None, t0, "heuristic", details, explain=explain)
+
+
+WIDE_UNITS_PER_AREA = 6.0  # the enumeration above 62 units is tried only with at most this many units per area
+WIDE_SETS = 1_000_000  # connected sets the enumeration above 62 units may generate before it gives up
+WIDE_SHARE = 0.2  # share of the time limit that enumeration may take (at most WIDE_SECONDS)
+WIDE_SECONDS = 20.0
+WIDE_HEURISTIC_SHARE = 0.3  # with listed districts the heuristic gets at most 0.3 x 0.3 = 9 % of the time
+VERIFY_SHARE = 0.6  # the diagnosis's verifying solves: a proof either way is worth most of their time
+
+
+def wide_columns(problem: Problem, time_limit: float, share: float = WIDE_SHARE) -> col.Columns | None:
+    """Every connected district within the bounds of a problem above 62 units (``exact.build_wide_columns``), or
+    None when there are more than :data:`WIDE_SETS` or listing them takes more than ``share`` of ``time_limit``
+    (at most :data:`WIDE_SECONDS`).
+
+    Dense cities have few: Utrecht's 111 buurten give 8,723 districts at 42 areas (±15 %) and 94,066 at 31, listed
+    in 0.5-4 s; rural municipalities (Stichtse Vecht, the region) have millions and go to column generation. The
+    number of districts grows exponentially with the units per area, so :func:`solve` tries this only up to
+    :data:`WIDE_UNITS_PER_AREA` units per area (Utrecht 2.6-3.6; Stichtse Vecht 12-14 and the region 10, where a
+    failed try cost 2-4 s of the heuristic's and column generation's time)."""
+    budget = min(WIDE_SECONDS, share * time_limit)
+    try:
+        return col.build_columns(problem, max_sets=WIDE_SETS, deadline=time.perf_counter() + budget)
+    except col.TooManyColumns:
+        return None
+
+
+def _solve_columns(problem: Problem, cols: col.Columns, heur: HeuristicResult, details: dict, t0: float,
+                   deadline: float, threads: int, seed: int, progress: Progress | None, gap: float,
+                   explain: bool) -> Solution | None:
+    """The set-partitioning model over every enumerated district (``exact.py``): proven optimal, proven
+    infeasible, or the best plan with the LP bound; None when the LP did not finish before ``deadline``."""
+    best, best_obj = heur.labels, heur.objective
+    details.update(method="columns", columns=len(cols.masks), columns_seconds=cols.seconds)
+    start = col.plan_masks(problem, best) if best is not None else None
+    lp = col.lp_bound(problem, cols, start, deadline)
+    details["lp_bound"], details["cg_iterations"] = lp.value, lp.iterations
+    if lp.infeasible:
+        return _finish(problem, None, False, None, t0, "highs", details, infeasible=True, explain=explain)
+    if lp.value is None:
+        return None
+    if best is None:  # the tree bisection found nothing (tight bounds, large buurten): pack the districts instead
+        best, best_obj = _packed_plan(problem, cols, lp, deadline, seed)
+        details["packed_plan"] = best_obj
+    _notify(progress, t0, "exact", best_obj, lp.value)
+    # a packed plan is a fallback, not the integer model's cutoff: far from the optimum, it would let every
+    # column in (HiGHS stalls on those); the model starts from the few best columns instead
+    res = col.solve_exact(problem, cols, lp, heur.objective, heur.labels, deadline, threads=threads, seed=seed, gap=gap,
+                          progress=_highs_progress(progress, t0, "exact"))
+    if res.status == "infeasible":
+        return _finish(problem, None, False, None, t0, "highs", details, infeasible=True, explain=explain)
+    labels = best
+    if res.labels is not None and (best_obj is None or metrics.objective(problem, res.labels) <= best_obj):
+        labels = res.labels
+    proven = res.status == "optimal" and gap <= 0
+    return _finish(problem, labels, proven, res.bound if res.bound is not None else lp.value, t0,
+                   "highs", details, explain=explain)
+
+
+def capacity_bound(problem: Problem) -> float | None:
+    """A lower bound without any model, for instances too large for one (the 197-buurt region): every identity
+    group with more inhabitants than the maximum touches at least ``ceil(P_g / hi)`` areas (``colgen.group_cuts``),
+    so the identity term is at least its weight times the sum of ``ceil(P_g / hi) - 1``, and every other term is
+    at least 0. None when that is 0."""
+    _, need = colgen.group_cuts(problem)
+    value = problem.weights.identity * float((need - 1).sum())
+    return value if value > 0 else None
+
+
+PACK_SHARE = 0.5  # share of the time left for the exact-cover search when the heuristic found no plan
+
+
+def _packed_plan(problem: Problem, cols: col.Columns, lp: col.LPBound, deadline: float,
+                 seed: int) -> tuple[np.ndarray | None, float | None]:
+    """A first plan from the enumerated districts by exact-cover search (``exact.cover_search``, districts with the
+    lowest LP reduced cost first), improved by the heuristic's local search; (None, None) when none was found
+    within :data:`PACK_SHARE` of the time left."""
+    left = deadline - time.perf_counter()
+    labels = col.cover_search(problem, cols, time.perf_counter() + PACK_SHARE * left, order=lp.rc, seed=seed)
+    if labels is None:
+        return None, None
+    blocks = make_blocks(problem)
+    search = LocalSearch(problem, blocks, AreaCost(problem), np.random.default_rng(seed))
+    better = search.run(labels, time.perf_counter() + 0.5 * PACK_SHARE * left)
+    if not metrics.violations(problem, better) and metrics.objective(problem, better) <= metrics.objective(problem, labels):
+        labels = better
+    return labels, metrics.objective(problem, labels)
 
 
 def contracted_core(problem: Problem) -> tuple[Problem, np.ndarray] | None:
@@ -387,9 +477,18 @@ def sweep(problem: Problem, ks: Iterable[int], tolerance: float | None = None, t
     return rows
 
 
+VERIFY_WIDE_SECONDS = 10.0  # least time of a verifying solve above 62 units (listing districts, LP and IP)
+
+
 def verify(problem: Problem, time_limit: float, seed: int) -> Solution:
-    """A quick solve that verifies a relaxation for the diagnosis (one thread, no diagnosis of its own)."""
-    return solve(problem, time_limit=time_limit, seed=seed, threads=1, explain=False, exact=problem.n <= MAX_BITS)
+    """A quick solve that verifies a relaxation for the diagnosis (one thread, no diagnosis of its own).
+
+    Up to 62 units the full strategy; above, the exact model only when its districts can be listed
+    (``enumeration_only``; then at least :data:`VERIFY_WIDE_SECONDS`, which a dense city's tight bounds need
+    to find a plan or a proof), else the heuristic alone."""
+    if problem.n > MAX_BITS:
+        time_limit = max(time_limit, VERIFY_WIDE_SECONDS)
+    return solve(problem, time_limit=time_limit, seed=seed, threads=1, explain=False, enumeration_only=True)
 
 
 def diagnose(problem: Problem, proven: bool | None = None, time_limit: float = 20.0, seed: int = 1) -> Diagnosis:
