@@ -157,11 +157,11 @@ def print_summary(problem: Problem, labels: np.ndarray, status: str = "", second
     """
     table = Table(title=f"{problem.provenance.gemeente or ''}: {problem.k} areas, {fmt_int(problem.lo)}–{fmt_int(problem.hi)} inhabitants each")
     for col in ("area", "inhabitants", "deviation", "buurten", "practices", "patients in own area"):
-        table.add_column(col, justify="right" if col != "area" else "left")
+        table.add_column(col, justify="right" if col != "area" else "left", overflow="fold" if col == "area" else "ellipsis")
     for row in area_table(problem, labels):
         own = "–" if row["patients_in_own_area"] is None else f"{100 * row['patients_in_own_area']:.1f} %"
         table.add_row(row["name"], fmt_int(row["population"]), f"{100 * row['deviation']:+.1f} %", str(row["n_buurten"]), str(len(row["practices"])), own)
-    console.print(table)
+    (console if console.is_terminal else Console(width=120)).print(table)  # a log or pipe gets whole area names
     s = score(problem, labels)
     own = "n/a (no practices)" if s.patients_in_own_area is None else f"{100 * s.patients_in_own_area:.1f} %"
     if s.patients_in_own_area is not None and problem.provenance.catchment_estimated:
