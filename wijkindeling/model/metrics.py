@@ -407,13 +407,16 @@ def non_contiguous_areas(problem: Problem, labels: np.ndarray) -> list[int]:
 @dataclass(frozen=True)
 class Violation:
     """One broken hard rule: ``kind``, what breaks it (``subject``: area, buurt or group names), and for
-    population rules the ``value`` and its ``bound``; ``other`` is the lock's area or the keep-apart partner."""
+    population rules the ``value`` and its ``bound``; ``other`` is the lock's area or the keep-apart partner.
+    ``areas`` and ``units`` are the area and unit indices involved, for drawing the rule (not compared)."""
 
     kind: str  # labels | empty | below | above | not_contiguous | lock | split_group | together
     subject: str
     value: float | None = None
     bound: float | None = None
     other: str = ""
+    areas: tuple[int, ...] = field(default=(), compare=False)
+    units: tuple[int, ...] = field(default=(), compare=False)
 
     def text(self, lang: str = "en") -> str:
         """The rule as a short sentence fragment in English (``en``, the CLI's) or Dutch (``nl``, documents').
@@ -450,22 +453,22 @@ def violation_items(problem: Problem, labels: np.ndarray) -> list[Violation]:
     for k in range(problem.k):
         name = problem.area_names[k]
         if pops[k] == 0 and not (labels == k).any():
-            out.append(Violation("empty", name))
+            out.append(Violation("empty", name, areas=(k,)))
         elif pops[k] < problem.lo - 1e-9:
-            out.append(Violation("below", name, int(pops[k]), float(problem.lo)))
+            out.append(Violation("below", name, int(pops[k]), float(problem.lo), areas=(k,)))
         elif pops[k] > problem.hi + 1e-9:
-            out.append(Violation("above", name, int(pops[k]), float(problem.hi)))
+            out.append(Violation("above", name, int(pops[k]), float(problem.hi), areas=(k,)))
     for k in non_contiguous_areas(problem, labels):
-        out.append(Violation("not_contiguous", problem.area_names[k]))
+        out.append(Violation("not_contiguous", problem.area_names[k], areas=(k,)))
     for unit, area in problem.locks.items():
         if labels[unit] != area:
-            out.append(Violation("lock", problem.names[unit], other=problem.area_names[area]))
+            out.append(Violation("lock", problem.names[unit], other=problem.area_names[area], units=(unit,)))
     for group in problem.keep_together:
         if len(set(labels[group].tolist())) > 1:
-            out.append(Violation("split_group", ", ".join(problem.names[u] for u in group)))
+            out.append(Violation("split_group", ", ".join(problem.names[u] for u in group), units=tuple(group)))
     for a, b in problem.keep_apart:
         if labels[a] == labels[b]:
-            out.append(Violation("together", problem.names[a], other=problem.names[b]))
+            out.append(Violation("together", problem.names[a], other=problem.names[b], units=(a, b)))
     return out
 
 

@@ -2,7 +2,7 @@
 undo/redo, suggestions, re-optimising the rest and saving as a scenario.
 
 Every score comes from :mod:`wijkindeling.model.metrics` (``score``, ``area_table``,
-``violation_items``, ``non_contiguous_areas``), the one source of truth also used by ``propose`` and
+``violation_items``: the broken rules with their areas and buurten), the one source of truth also used by ``propose`` and
 ``evaluate``. Every change goes through :class:`~wijkindeling.workbench.store.Store`, committed before a
 method returns. A request that cannot be carried out raises :class:`SessionError` with an HTTP status and
 one Dutch sentence (from :func:`wijkindeling.text.workbench_text`).
@@ -408,30 +408,22 @@ class Workbench:
         colours = area_colours(problem.k)
         practice_names = problem.catchments.names if problem.catchments is not None else {}
         locks = session_locks(state)
+        items = metrics.violation_items(problem, state.labels)  # the rules' areas and buurten, to draw them
+        out_of_bounds = {a for v in items if v.kind in ("empty", "below", "above") for a in v.areas}
         areas = [{"index": k, "name": row["name"], "colour": colours[k], "population": row["population"],
                   "deviation": row["deviation"], "n_buurten": row["n_buurten"],
                   "practices": [practice_names.get(p, p) for p in row["practices"]],
                   "patients_in_own_area": row["patients_in_own_area"], "split_groups": row["split_groups"],
-                  "locked": k in state.locked_areas,
-                  "out_of_bounds": row["population"] < problem.lo - 1e-9 or row["population"] > problem.hi + 1e-9}
+                  "locked": k in state.locked_areas, "out_of_bounds": k in out_of_bounds}
                  for k, row in enumerate(table)]
-        items = metrics.violation_items(problem, state.labels)
-        bad_buurten = {self.codes[u] for u, a in problem.locks.items() if state.labels[u] != a}
-        for group in problem.keep_together:  # a split keep-together group: all its buurten
-            if len(set(state.labels[group].tolist())) > 1:
-                bad_buurten |= {self.codes[u] for u in group}
-        for a, b in problem.keep_apart:  # a keep-apart pair in one area: both
-            if state.labels[a] == state.labels[b]:
-                bad_buurten |= {self.codes[a], self.codes[b]}
         return {
             "k": problem.k, "lo": problem.lo, "hi": problem.hi, "target": problem.target, "total": problem.total,
             "areas": areas,
             "scores": {key: s.as_dict()[key] for key in SCORE_KEYS} | {"terms": s.terms(), "split_groups": s.split_groups,
                                                                        "valid": s.valid},
             "violations": [v.text("nl") for v in items],
-            "draw": {"areas": sorted({a["index"] for a in areas if a["out_of_bounds"]}
-                                     | set(metrics.non_contiguous_areas(problem, state.labels))),
-                     "buurten": sorted(bad_buurten)},
+            "draw": {"areas": sorted({a for v in items for a in v.areas}),
+                     "buurten": sorted({self.codes[u] for v in items for u in v.units})},
             "locked_buurten": sorted(self.codes[u] for u in locks),
             "startfoto": startfoto_view(problem, state.labels),
         }
