@@ -12,7 +12,7 @@ import pandas as pd
 from ..model.metrics import area_table, polsby_popper
 from ..model.problem import Problem
 from ..model.profile import Indicator
-from ..model.startfoto import Startfoto, startfoto
+from ..model.startfoto import Startfoto
 from ..text import PROFILE_BUILTIN
 
 
@@ -74,7 +74,7 @@ def buurten_layer(problem: Problem, labels: np.ndarray) -> gpd.GeoDataFrame:
     return gdf
 
 
-def areas_layer(problem: Problem, labels: np.ndarray) -> gpd.GeoDataFrame:
+def areas_layer(problem: Problem, labels: np.ndarray, foto: Startfoto | None = None) -> gpd.GeoDataFrame:
     """The areas as polygons dissolved from their buurten, with per-area metrics: layer ``gebieden``.
 
     Parameters
@@ -83,14 +83,17 @@ def areas_layer(problem: Problem, labels: np.ndarray) -> gpd.GeoDataFrame:
         The problem the plan divides.
     labels : numpy.ndarray
         Area index per buurt, in the order of ``problem.codes``.
+    foto : Startfoto, optional
+        The plan's startfoto (:func:`wijkindeling.model.startfoto.startfoto`).
 
     Returns
     -------
     geopandas.GeoDataFrame
         One row per area in area order, with ``area``, ``population``, ``deviation_pct``,
         ``n_buurten``, ``practices``, ``patients_in_own_area_pct``, ``split_groups`` and
-        ``polsby_popper`` (figures from :func:`wijkindeling.model.metrics.area_table`), in the
-        CRS of ``problem.buurten``.
+        ``polsby_popper`` (figures from :func:`wijkindeling.model.metrics.area_table`), then the
+        startfoto's columns (:func:`profile_columns`) when ``foto`` is given (the plan files; maps only
+        need the shapes), in the CRS of ``problem.buurten``.
     """
     buurten = buurten_of(problem)
     rows = area_table(problem, labels)
@@ -111,7 +114,7 @@ def areas_layer(problem: Problem, labels: np.ndarray) -> gpd.GeoDataFrame:
         geometry=geoms,
         crs=buurten.crs,
     )
-    for column, values in profile_columns(startfoto(problem, labels)).items():
+    for column, values in (profile_columns(foto) if foto is not None else {}).items():
         gdf.insert(len(gdf.columns) - 1, column, values)
     return gdf
 

@@ -450,7 +450,7 @@ def interactive_map(problem: Problem, labels: np.ndarray, title: str = "", colou
                                  highlight={"weight": 3, "color": "#000000", "fillOpacity": 0.1})
     buurt_layer.add_to(buurten)
     buurten.add_to(fmap)
-    panels = [profile_panel_html(foto, row["name"], k) for k, row in enumerate(area_table(problem, labels))]
+    panels = [profile_panel_html(foto, name, k) for k, name in enumerate(problem.area_names)]
     ProfilePanel(area_layer, buurt_layer, panels).add_to(fmap)
     _add_barriers(fmap, problem)
     _add_added_edges(fmap, problem)

@@ -131,14 +131,15 @@ def write_plan_gpkg(problem: Problem, labels: np.ndarray, path: Path) -> None:
     path : pathlib.Path
         The GeoPackage to write (a new file).
     """
+    foto = startfoto(problem, labels)
     buurten_layer(problem, labels).to_file(path, layer="buurten", driver="GPKG")
-    areas_layer(problem, labels).to_file(path, layer="gebieden", driver="GPKG")
+    areas_layer(problem, labels, foto).to_file(path, layer="gebieden", driver="GPKG")
     if problem.practices is not None:
         assert problem.practice_home is not None  # the problem gives every practice a home buurt
         prac = problem.practices.copy()
         prac["area"] = [problem.area_names[int(labels[h])] for h in problem.practice_home]
         prac.to_file(path, layer="praktijken", driver="GPKG")
-    pyogrio.write_dataframe(profile_table(startfoto(problem, labels)), path, layer="startfoto", driver="GPKG")
+    pyogrio.write_dataframe(profile_table(foto), path, layer="startfoto", driver="GPKG")
     write_provenance_table(problem, path)
     write_plan_styles(problem, labels, path)
 

@@ -20,6 +20,7 @@ import pyogrio
 
 from ..model.metrics import area_table
 from ..model.problem import Problem
+from ..model.startfoto import startfoto
 from ..text import format_int as nl_int
 from .layers import areas_layer, buurten_layer
 from .style import area_colours, nl_pct
@@ -195,7 +196,8 @@ def write_geojson(problem: Problem, labels: np.ndarray, folder: Path) -> list[Pa
         The files written.
     """
     out = []
-    for name, layer in (("gebieden", areas_layer(problem, labels)), ("buurten", buurten_layer(problem, labels))):
+    for name, layer in (("gebieden", areas_layer(problem, labels, startfoto(problem, labels))),
+                        ("buurten", buurten_layer(problem, labels))):
         path = Path(folder) / f"{name}.geojson"
         layer.to_crs("EPSG:4326").to_file(path, driver="GeoJSON", layer_options={"COORDINATE_PRECISION": 6, "RFC7946": "YES"})
         out.append(path)

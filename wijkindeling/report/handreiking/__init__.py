@@ -128,15 +128,15 @@ def save_run(result: MunicipalityResult, folder: Path, lang: str, config_name: s
         result.run_dir = run_dir
         png, kind = run_dir / "map.png", "plan"
         figures.proposal_map(p, sol.labels, png, plain(lab.map_title(name, p.k)))
-        chart = figures.data_uri(figures.startfoto_chart(startfoto(p, sol.labels, lang), p.area_names,
-                                                         run_dir / "startfoto.png", lang))
+        foto = startfoto(p, sol.labels, lang)
+        chart = figures.data_uri(figures.startfoto_chart(foto, p.area_names, run_dir / "startfoto.png", lang))
     else:
         run_dir.mkdir(parents=True, exist_ok=True)
-        png, kind, chart = run_dir / "wijken.png", "wijken", None
+        png, kind, chart, foto = run_dir / "wijken.png", "wijken", None, None
         figures.wijken_map(p, png, plain(lab.wijken_title(name)), p.provenance.attribution or "")
     session = scenario_dir(result.cfg.output.dir, p, result.cfg.scenario)  # where `sessie` saves this scenario
     notes = {"record": read_notes(session), "source": document.relative_name(session / NOTES_FILE)}
-    chap = document.chapter(result, figures.data_uri(png), kind, config_name, lang, chart, notes)
+    chap = document.chapter(result, figures.data_uri(png), kind, config_name, lang, chart, notes, foto)
     (folder / f"varianten-{slug(name)}.json").write_text(json.dumps(_variants_json(result, chap), indent=2, ensure_ascii=False, default=float), encoding="utf-8")
     return chap
 

@@ -13,7 +13,7 @@ from typing import Any
 from ... import __version__
 from ...config import Config
 from ...model.metrics import TERMS
-from ...model.startfoto import indicator_label, startfoto, value_text
+from ...model.startfoto import Startfoto, indicator_label, startfoto, value_text
 from ...optimise import Solution
 from ...text import PROFILE_BUILTIN
 from ..layers import buurten_of
@@ -101,7 +101,8 @@ def area_rows(result: MunicipalityResult) -> list[dict]:
     return rows
 
 
-def startfoto_section(result: MunicipalityResult, chart_uri: str | None, lang: str = "nl") -> dict | None:
+def startfoto_section(result: MunicipalityResult, chart_uri: str | None, lang: str = "nl",
+                      foto: Startfoto | None = None) -> dict | None:
     """The chapter's "Startfoto per gebied": every indicator per area next to the municipality's value.
 
     Values from :func:`wijkindeling.model.startfoto.startfoto` (the same as metrics.json's ``profile``), written
@@ -115,6 +116,8 @@ def startfoto_section(result: MunicipalityResult, chart_uri: str | None, lang: s
         The small charts (:func:`wijkindeling.report.handreiking.figures.startfoto_chart`) as a data URI.
     lang : str
         Language of titles and numbers.
+    foto : Startfoto, optional
+        The plan's startfoto when the caller has it already (the one its chart was drawn from); else computed.
 
     Returns
     -------
@@ -125,7 +128,7 @@ def startfoto_section(result: MunicipalityResult, chart_uri: str | None, lang: s
     sol = result.solution
     if sol.labels is None:
         return None
-    foto = startfoto(result.problem, sol.labels, lang)
+    foto = foto or startfoto(result.problem, sol.labels, lang)
     rows = []
     for ind in foto.indicators:
         rows.append({"title": indicator_label(ind), "fictional": ind.fictional, "source": ind.source,
@@ -258,7 +261,7 @@ def proposal_summary(result: MunicipalityResult, lang: str = "nl") -> dict | Non
 
 
 def chapter(result: MunicipalityResult, map_uri: str, map_kind: str, config_name: str, lang: str = "nl",
-            startfoto_uri: str | None = None, notes: dict | None = None) -> dict:
+            startfoto_uri: str | None = None, notes: dict | None = None, foto: Startfoto | None = None) -> dict:
     """Everything one municipality chapter shows, with solver remarks in the document's language ``lang``.
 
     Parameters
@@ -277,6 +280,8 @@ def chapter(result: MunicipalityResult, map_uri: str, map_kind: str, config_name
         The startfoto charts as a data URI.
     notes : dict, optional
         ``{"record": notes.json or None, "source": where it was looked for}`` (see :func:`notes_section`).
+    foto : Startfoto, optional
+        The plan's startfoto, when already computed (see :func:`startfoto_section`).
 
     Returns
     -------
@@ -297,7 +302,7 @@ def chapter(result: MunicipalityResult, map_uri: str, map_kind: str, config_name
         "map": map_uri,
         "map_kind": map_kind,
         "areas": area_rows(result),
-        "startfoto": startfoto_section(result, startfoto_uri, lang),
+        "startfoto": startfoto_section(result, startfoto_uri, lang, foto),
         "duiding": notes_section(result, (notes or {}).get("record"), (notes or {}).get("source", "")),
         "scores": None if result.record is None else result.record["scores"],
         "weights": [{"term": t, "weight": getattr(p.weights, t)} for t in TERMS],
