@@ -109,6 +109,7 @@ def test_build_problem_keeps_every_original_edge_and_records_every_added_one(tmp
     assert all(e["reason"] in ("gap", "pass_through") for e in problem.provenance.adjacency_edges_added)
 
 
+@pytest.mark.slow
 @settings(max_examples=6, deadline=None, derandomize=True, database=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(muni=st.sampled_from(["montfoort", "oudewater", "lopik"]), gap=st.sampled_from([0.0, 50.0, 400.0]),

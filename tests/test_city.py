@@ -75,6 +75,7 @@ def connected_districts(problem) -> list[frozenset[int]]:
     return [s for s in seen if pop[list(s)].sum() >= lo]
 
 
+@pytest.mark.slow
 def test_wide_enumeration_lists_the_one_word_districts(woerden):
     """The word-mask enumeration (any number of units) gives exactly the bit-mask districts and costs on Woerden."""
     p = woerden.with_k(6, 0.10)
@@ -107,6 +108,7 @@ def test_stranded_buurt_in_a_real_sub_instance_has_no_plan(utrecht):
     assert not list(valid_plans(p))
 
 
+@pytest.mark.slow
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(data=st.data())
 def test_proofs_and_packing_agree_with_brute_force(utrecht, data):
