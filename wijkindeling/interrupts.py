@@ -36,6 +36,16 @@ _state = {"handling": False}
 ACTIVE_TEMP: set[Path] = set()
 
 
+def mkdir_mode() -> int:
+    """The permissions a plain ``mkdir`` gives a new folder here: 0o777 less the process's umask.
+
+    A temporary output folder (``tempfile.mkdtemp``, private 0700) gets these before it is moved into place.
+    """
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o777 & ~mask
+
+
 def _term_to_interrupt(signum: int, frame: FrameType | None) -> None:
     """SIGTERM handler: raise KeyboardInterrupt, so ``kill`` is handled like Ctrl-C."""
     raise KeyboardInterrupt

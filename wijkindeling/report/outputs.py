@@ -28,7 +28,7 @@ import numpy as np
 
 from .. import __version__
 from ..errors import ConfigError
-from ..interrupts import ACTIVE_TEMP
+from ..interrupts import ACTIVE_TEMP, mkdir_mode
 from ..model.metrics import Scores, area_table, score
 from ..model.names import name_areas
 from ..model.problem import Problem
@@ -182,13 +182,6 @@ def _swap(tmp: Path, target: Path) -> None:
             raise
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
-
-
-def mkdir_mode() -> int:
-    """The permissions a plain ``mkdir`` gives a new folder here: 0o777 less the process's umask."""
-    mask = os.umask(0)
-    os.umask(mask)
-    return 0o777 & ~mask
 
 
 @contextmanager

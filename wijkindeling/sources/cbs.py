@@ -40,6 +40,7 @@ import yaml
 
 from .. import __version__
 from ..errors import DataError
+from ..interrupts import mkdir_mode
 from ..text import slug
 from . import pdok, statline
 from .buurten import RD_NEW
@@ -525,7 +526,7 @@ def write_dataset(ds: Dataset, out: Path, force: bool = False) -> dict[str, Path
                                                encoding="utf-8")
         (tmp / names["region_config"]).write_text(region_config_text(ds), encoding="utf-8")
         if not out.exists():
-            tmp.chmod(0o777 & ~_umask())
+            tmp.chmod(mkdir_mode())  # mkdtemp makes it private; the folder gets what mkdir would give
             tmp.rename(out)
         else:
             for role, name in names.items():
@@ -535,10 +536,3 @@ def write_dataset(ds: Dataset, out: Path, force: bool = False) -> dict[str, Path
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return {role: out / name for role, name in names.items()}
-
-
-def _umask() -> int:
-    """The process's umask (read by setting and restoring it)."""
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
