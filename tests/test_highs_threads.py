@@ -1,5 +1,6 @@
-"""HiGHS per process: one thread scheduler (runs asking for another thread count must still solve), and
-a copyright banner printed at the first instance (the CLI must not show it).
+"""HiGHS per process: one thread scheduler (runs asking for another thread count must still solve), a
+copyright banner printed at the first instance (the CLI must not show it), and answers checked against the model
+(an "optimal" with a wrong objective is caught and solved again).
 
 Before ``optimise/highs.py`` such a run failed inside HiGHS and left an empty solution: a sweep that
 went from an enumerated K (1 thread) to a flow-MIP K (2 threads) reported "heuristic (no bound)", and
@@ -8,12 +9,18 @@ column generation with ``solver.threads: 2`` (the default) read the failed maste
 
 from __future__ import annotations
 
+import time
+from dataclasses import replace
+from pathlib import Path
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 
 from wijkindeling.build import build_problem
 from wijkindeling.config import load_config
 from wijkindeling.model import metrics
+from wijkindeling.optimise import exact as col
 from wijkindeling.optimise import highs, solve
 
 from .conftest import CONFIGS
@@ -89,3 +96,64 @@ def test_cli_output_has_no_highs_banner(tmp_path):
     assert done.returncode == 0, done.stderr
     assert "Optimising 31 buurten into 2 areas" in done.stderr + done.stdout
     assert "HiGHS" not in done.stdout + done.stderr
+
+
+# --- HiGHS's answers are checked, not trusted -------------------------------------------------------------------
+# A sweep of Woerden (5 areas, ±10 %, catchment weight 2) printed "optimal 106.607/106.660" where the optimum is
+# 103.713 whenever the heuristic happened to end on the plan below: HiGHS 1.16, given that plan as MIP start with
+# presolve on, reported "optimal" with objective 72.77 (and dual bound 72.77) for the start plan itself, worth
+# 106.66. The plan was found by the heuristic (seed and time limit varied) and is a real, valid plan.
+START_PLAN = Path(__file__).parent / "fixtures" / "plans" / "woerden-k5-heuristic.csv"
+K5_OPTIMUM = 103.71301016  # proven by the flow MIP (164 s) and by the set partitioning model without a start
+
+
+def _woerden_k5_catchment2():
+    problem = build_problem(load_config(CONFIGS / "woerden.yaml")).with_k(5, 0.10)
+    problem = replace(problem, weights=problem.weights.model_copy(update={"catchment": 2.0}))
+    area = dict(row.split(",") for row in START_PLAN.read_text(encoding="utf-8").split()[1:])
+    labels = np.array([int(area[code]) - 1 for code in problem.codes])
+    assert not metrics.violations(problem, labels)
+    return problem, labels
+
+
+def test_a_wrong_optimum_from_highs_is_caught_and_solved_again():
+    """The exact model over Woerden's districts, started from the plan HiGHS mis-scored: the answer is the optimum,
+    with an objective equal to an independent recomputation (before the check it was the start plan, 'optimal')."""
+    problem, start = _woerden_k5_catchment2()
+    assert independent_objective(problem, start) == pytest.approx(106.6597, abs=1e-3)
+    cols = col.build_columns(problem, max_sets=10_000_000)
+    lp = col.lp_bound(problem, cols, col.plan_masks(problem, start), time.perf_counter() + 120)
+    assert lp.value == pytest.approx(K5_OPTIMUM, abs=1e-6)
+    res = col.solve_exact(problem, cols, lp, independent_objective(problem, start), start, time.perf_counter() + 120)
+    assert res.status == "optimal" and res.labels is not None
+    assert res.objective == pytest.approx(independent_objective(problem, res.labels), abs=1e-6)
+    assert res.objective == pytest.approx(K5_OPTIMUM, abs=1e-6)
+
+
+class _Reported:
+    """A stand-in for a finished highspy.Highs: status 'optimal', with a reported objective of our choosing."""
+
+    def __init__(self, reported: float):
+        import highspy
+
+        self.status = highspy.HighsModelStatus.kOptimal
+        self.info = SimpleNamespace(primal_solution_status=2, objective_function_value=reported, mip_dual_bound=reported)
+        self.lp = SimpleNamespace(col_cost_=[2.0, 3.0], offset_=1.0)
+        self.solution = SimpleNamespace(col_value=[1.0, 1.0])  # true objective 2 + 3 + 1 = 6
+
+    def getModelStatus(self):  # noqa: N802 (highspy's names)
+        return self.status
+
+    def getInfo(self):  # noqa: N802
+        return self.info
+
+    def getLp(self):  # noqa: N802
+        return self.lp
+
+    def getSolution(self):  # noqa: N802
+        return self.solution
+
+
+def test_read_highs_calls_an_optimum_with_a_wrong_objective_feasible_without_bound():
+    assert highs.read_highs(_Reported(6.0)) == ("optimal", 6.0, 6.0)
+    assert highs.read_highs(_Reported(4.0)) == ("feasible", 6.0, None)

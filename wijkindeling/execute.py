@@ -313,6 +313,8 @@ def dask_client(workers: int | None = None, scheduler: str | None = None) -> Ite
     ConfigError
         When no scheduler answers at ``scheduler``.
     """
+    os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "error")  # before the import: Dask's INFO lines (scheduler and
+    # worker addresses, ports, plugins) on the terminal, for this process and the worker processes it starts
     from distributed import Client, LocalCluster  # lazy: Dask takes half a second to import; only parallel runs need it
 
     if scheduler:

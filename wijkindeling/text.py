@@ -380,6 +380,7 @@ DIAGNOSIS_EN = {
                        "it under data.adjacency.pass_through, or let buurten close to each other count as neighbours "
                        "with data.adjacency.max_gap_m",
     "lever_own_area": "accept {names} as areas of their own above the maximum of {hi}",
+    "lever_own_area_one": "accept {names} as an area of its own above the maximum of {hi}",
     "lever_split": "split the largest buurten involved ({names}) into smaller building blocks, if you can provide them",
 }
 DIAGNOSIS_NL = {
@@ -431,6 +432,7 @@ DIAGNOSIS_NL = {
                        "buurt onder data.adjacency.pass_through, of laat dicht bij elkaar liggende buurten buren zijn "
                        "met data.adjacency.max_gap_m",
     "lever_own_area": "sta {names} toe als eigen gebieden boven het maximum van {hi}",
+    "lever_own_area_one": "sta {names} toe als eigen gebied boven het maximum van {hi}",
     "lever_split": "deel de grootste betrokken buurten ({names}) op in kleinere bouwstenen, als u die kunt aanleveren",
 }
 

@@ -353,7 +353,8 @@ def lever_phrases(problem: Problem, causes: list[Phrase], packing: Phrase | None
             out.append(Phrase("lever_adjacency", {"via": c.data["via"], "via_pop": c.data["via_pop"]}))
     above = [u for u in range(problem.n) if problem.population[u] > problem.hi + 1e-9]
     if above:
-        out.append(Phrase("lever_own_area", {"names": _names(problem, above), "hi": problem.hi}))
+        key = "lever_own_area_one" if len(above) == 1 else "lever_own_area"
+        out.append(Phrase(key, {"names": _names(problem, above), "hi": problem.hi}))
     named = {str(c.data["name"]) for c in causes if c.kind == "stranded"}
     if packing is not None and packing.kind == "partners":
         named |= {name for name, _ in cast(Buurten, packing.data["plus"]).shown}

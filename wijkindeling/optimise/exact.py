@@ -500,15 +500,8 @@ def solve_columns(problem: Problem, cols: Columns, time_limit: float = 60.0, thr
     lp.a_matrix_.value_ = np.ones(len(r))
     lp.integrality_ = [highspy.HighsVarType.kInteger] * C
     h.passModel(lp)
-    if start is not None:
-        x = start_vector(problem, cols, start)
-        if x.sum() == problem.k:
-            sol = highspy.HighsSolution()
-            sol.col_value = x.tolist()
-            sol.value_valid = True
-            h.setSolution(sol)
-    highs.run(h)
-    status, obj, bound = highs.read_highs(h)
+    x_start = start_vector(problem, cols, start) if start is not None else None
+    status, obj, bound = highs.run_mip(h, x_start.tolist() if x_start is not None and x_start.sum() == problem.k else None)
     labels = None
     if status in ("optimal", "feasible"):
         x = np.asarray(h.getSolution().col_value)
@@ -538,7 +531,8 @@ class LPBound:
 
 def _restricted_lp(problem: Problem, cols: Columns, chosen: np.ndarray, costs: np.ndarray,
                    art_cost: float) -> tuple[float, np.ndarray, float, float]:
-    """Solve the LP over ``chosen`` columns plus artificial columns; (value, unit duals, K dual, artificial sum)."""
+    """Solve the LP over ``chosen`` columns plus artificial columns; (value, unit duals, K dual, artificial sum), value NaN
+    when HiGHS does not report the LP optimal (its duals then prove nothing)."""
     import highspy  # lazy: see highs.py
 
     n, K = problem.n, problem.k
@@ -568,6 +562,8 @@ def _restricted_lp(problem: Problem, cols: Columns, chosen: np.ndarray, costs: n
     lp.a_matrix_.value_ = v
     h.passModel(lp)
     highs.run(h)
+    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:  # no optimal duals: no bound from this LP
+        return float("nan"), np.zeros(n), 0.0, float("inf")
     sol = h.getSolution()
     x = np.asarray(sol.col_value)
     duals = np.asarray(sol.row_dual)
@@ -631,6 +627,8 @@ def lp_bound(problem: Problem, cols: Columns, start_masks: np.ndarray | None, de
             its += 1
             idx = np.array(sorted(chosen), dtype=np.intp)
             value, pi, mu, art_sum = _restricted_lp(problem, cols, idx, costs, art)
+            if not np.isfinite(value):
+                return LPBound(None, None, its, time.perf_counter() - t0)
             rc = costs - pricer.linear(pi) - mu
             neg = np.flatnonzero(rc < -1e-9)
             if len(neg) == 0:
@@ -655,6 +653,10 @@ def solve_exact(problem: Problem, cols: Columns, lp: LPBound, upper: float | Non
     ``rc <= v - z``. We solve over ``rc <= delta`` and stop when the optimum found is at most
     ``z + delta`` (then no excluded column can do better); otherwise ``delta`` doubles, or, when the round found
     a plan of value ``v`` (above ``z + delta``), becomes ``v - z`` with that plan as the start of the next round.
+    The first ``delta`` is small (2 % of ``z``, at least 1, at most ``upper - z``): the LP bound is often the
+    optimum or close to it, and a round over few columns is cheap, while all columns within a poor heuristic
+    plan's reach can take HiGHS half a minute (Woerden, 4 areas, ±15 %, catchment weight 2: 10,470 columns,
+    40 s, against 0.0 s from 2 %).
 
     Parameters
     ----------
@@ -665,7 +667,7 @@ def solve_exact(problem: Problem, cols: Columns, lp: LPBound, upper: float | Non
     lp : LPBound
         :func:`lp_bound` of ``cols``, with a value.
     upper : float or None
-        The objective of a known plan (the first ``delta`` is ``upper - z``); None starts from 2 % of ``z``.
+        The objective of a known plan (the first ``delta`` is at most ``upper - z``), or None.
     start : numpy.ndarray or None
         Labels of a known plan for HiGHS's MIP start.
     deadline : float
@@ -682,7 +684,7 @@ def solve_exact(problem: Problem, cols: Columns, lp: LPBound, upper: float | Non
     t0 = time.perf_counter()
     z = lp.value
     assert z is not None and lp.rc is not None, "solve_exact needs an LP bound with a value"
-    delta = (upper - z) if upper is not None else max(1.0, 0.02 * abs(z))
+    delta = max(1.0, 0.02 * abs(z)) if upper is None else min(upper - z, max(1.0, 0.02 * abs(z)))
     delta = max(delta, 1e-6) + 1e-6
     best = MethodResult(None, "no_solution", None, z, 0.0)
     while True:

@@ -48,7 +48,7 @@ class _WarmHiGHS(pulp.HiGHS):
         self.progress = progress  # called with (primal bound, dual bound, seconds) while HiGHS runs
 
     def callSolver(self, lp: pulp.LpProblem) -> None:  # noqa: N802 (PuLP's name)
-        """Run HiGHS on PuLP's model through :func:`.highs.run`, with the MIP start and progress callback."""
+        """Run HiGHS on PuLP's model through :func:`.highs.run_mip` (checked answer), with the MIP start and progress callback."""
         if self.progress is not None:
             report = self.progress
 
@@ -57,14 +57,8 @@ class _WarmHiGHS(pulp.HiGHS):
                 report(float(out.mip_primal_bound), float(out.mip_dual_bound), float(out.running_time))
 
             lp.solverModel.cbMipInterrupt.subscribe(_cb)
-        if self.start:
-            import highspy  # lazy: see highs.py
-
-            sol = highspy.HighsSolution()
-            sol.col_value = [float(self.start.get(v.name, 0.0)) for v in lp.variables()]
-            sol.value_valid = True
-            lp.solverModel.setSolution(sol)
-        highs.run(lp.solverModel)
+        start = [float(self.start.get(v.name, 0.0)) for v in lp.variables()] if self.start else None
+        highs.run_mip(lp.solverModel, start)
 
 
 def _arcs(problem: Problem) -> list[tuple[int, int]]:
@@ -267,18 +261,8 @@ def _solver_objective(model: pulp.LpProblem, backend: str, fallback: float) -> f
 def _read_status(model: pulp.LpProblem, backend: str) -> tuple[str, float | None]:
     """(status, dual bound) from the solver's own report."""
     if backend == "highs" and getattr(model, "solverModel", None) is not None:
-        import highspy  # lazy: see highs.py
-
-        h = model.solverModel
-        ms = h.getModelStatus()
-        info = h.getInfo()
-        has_sol = info.primal_solution_status == 2  # kSolutionStatusFeasible
-        bound = float(info.mip_dual_bound) if np.isfinite(info.mip_dual_bound) else None
-        if ms == highspy.HighsModelStatus.kOptimal:
-            return "optimal", bound
-        if ms in (highspy.HighsModelStatus.kInfeasible, highspy.HighsModelStatus.kUnboundedOrInfeasible):
-            return "infeasible", bound
-        return ("feasible" if has_sol else "no_solution"), bound
+        status, _objective, bound = highs.read_highs(model.solverModel)
+        return status, bound
     # CBC: PuLP's sol_status separates proven optimal from integer-feasible; no bound is exposed.
     if model.sol_status == pulp.LpSolutionOptimal:
         return "optimal", pulp.value(model.objective)
