@@ -15,6 +15,7 @@ import queue
 import re
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -315,6 +316,15 @@ class Workbench:
     def _push(self, scenario: str, state: PlanState, label: str) -> None:
         self.store.push(scenario, state.to_json(self.codes), label)
 
+    def _edit(self, scenario: str, label: str, change: Callable[[PlanState], None]) -> dict[str, Any]:
+        """One step of the history: ``change`` edits the scenario's current state in place (raising a
+        :class:`SessionError` leaves everything as it was), the result is stored under ``label``; returns the new view."""
+        with self._lock:
+            state = self._state(scenario)
+            change(state)
+            self._push(scenario, state, label)
+            return self.view(scenario)
+
     def active(self) -> str:
         """The scenario the session shows."""
         name = self.store.active()
@@ -451,12 +461,11 @@ class Workbench:
 
     def move(self, scenario: str, code: str, area: int) -> dict[str, Any]:
         """Move buurt ``code`` to ``area`` (one step of the history); returns the new view."""
-        with self._lock:
-            state = self._state(scenario)
+        def change(state: PlanState) -> None:
             unit, _ = self._check_move(state, code, area)
             state.labels[unit] = area
-            self._push(scenario, state, "move")
-            return self.view(scenario)
+
+        return self._edit(scenario, "move", change)
 
     def preview(self, scenario: str, code: str, area: int) -> dict[str, Any]:
         """What moving ``code`` to ``area`` would do, without doing it.
@@ -508,44 +517,41 @@ class Workbench:
 
     def lock_buurt(self, scenario: str, code: str, locked: bool) -> dict[str, Any]:
         """Lock buurt ``code`` to its current area, or release it."""
-        with self._lock:
-            state = self._state(scenario)
+        def change(state: PlanState) -> None:
             unit = self._unit(code)
             if locked:
                 state.locked_buurten[unit] = int(state.labels[unit])
             else:
                 state.locked_buurten.pop(unit, None)
-            self._push(scenario, state, "lock")
-            return self.view(scenario)
+
+        return self._edit(scenario, "lock", change)
 
     def lock_area(self, scenario: str, area: int, locked: bool) -> dict[str, Any]:
         """Lock a whole area (its current buurten stay), or release it."""
-        with self._lock:
-            state = self._state(scenario)
-            area = self._area(state, area)
+        def change(state: PlanState) -> None:
+            index = self._area(state, area)
             areas = set(state.locked_areas)
-            areas = areas | {area} if locked else areas - {area}
-            state.locked_areas = sorted(areas)
-            self._push(scenario, state, "lock")
-            return self.view(scenario)
+            state.locked_areas = sorted(areas | {index} if locked else areas - {index})
+
+        return self._edit(scenario, "lock", change)
 
     def rename(self, scenario: str, area: int, name: str) -> dict[str, Any]:
         """Give ``area`` a new name (trimmed; not empty, at most :data:`NAME_LIMIT` characters, not another area's)."""
-        with self._lock:
-            state = self._state(scenario)
-            area = self._area(state, area)
-            name = " ".join(name.split())
-            if not name:
+        clean = " ".join(name.split())
+
+        def change(state: PlanState) -> None:
+            index = self._area(state, area)
+            if not clean:
                 raise SessionError(422, "empty_name")
-            if BAD_NAME.search(name):
+            if BAD_NAME.search(clean):
                 raise SessionError(422, "bad_name")
-            if len(name) > NAME_LIMIT:
+            if len(clean) > NAME_LIMIT:
                 raise SessionError(422, "name_too_long", limit=NAME_LIMIT)
-            if name in [n for i, n in enumerate(state.names) if i != area]:
-                raise SessionError(409, "duplicate_name", name=name)
-            state.names[area] = name
-            self._push(scenario, state, "rename")
-            return self.view(scenario)
+            if clean in [n for i, n in enumerate(state.names) if i != index]:
+                raise SessionError(409, "duplicate_name", name=clean)
+            state.names[index] = clean
+
+        return self._edit(scenario, "rename", change)
 
     def set_note(self, scenario: str, kind: str, target: str | int, text: str) -> dict[str, Any]:
         """Store the note of an area (``kind="area"``, target its index) or a buurt (target its code); empty removes it."""
