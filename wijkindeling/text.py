@@ -375,6 +375,10 @@ DIAGNOSIS_EN = {
     "exact_why": " (the exact model over all connected areas within the bounds has no solution: {why})",
     "partners": "every connected area of {lo}–{hi} inhabitants that holds one of {plus} also holds at least as many "
                 "of {minus}, so these {count} buurten need {count} such partners but there are only {few}",
+    "shortage": "{plus} each need a neighbouring buurt in their area to reach {lo} inhabitants, but the only "
+                "neighbours that keep them within {hi} are {minus} (a part that hangs on one buurt counted with it) "
+                "and no two of them fit in one area, so these {count} buurten need {count} such partners but there "
+                "are only {few}",
     "levers": "Other levers: {levers}.",
     "lever_adjacency": "if {via} ({via_pop}) does not separate its neighbours (a road, water or business park), name "
                        "it under data.adjacency.pass_through, or let buurten close to each other count as neighbours "
@@ -427,6 +431,10 @@ DIAGNOSIS_NL = {
     "exact_why": " (het exacte model over alle samenhangende gebieden binnen de grenzen heeft geen oplossing: {why})",
     "partners": "elk samenhangend gebied van {lo}–{hi} inwoners met een van {plus} bevat minstens evenveel van "
                 "{minus}, dus deze {count} buurten hebben {count} zulke partners nodig maar er zijn er maar {few}",
+    "shortage": "{plus} hebben elk een aangrenzende buurt in hun gebied nodig om {lo} inwoners te halen, maar "
+                "alleen {minus} houdt ze binnen {hi} (een deel dat aan één buurt hangt telt met die buurt mee) en "
+                "geen twee ervan passen in één gebied, dus deze {count} buurten hebben {count} zulke partners nodig "
+                "maar er zijn er maar {few}",
     "levers": "Andere mogelijkheden: {levers}.",
     "lever_adjacency": "als {via} ({via_pop}) zijn buren niet scheidt (een weg, water of bedrijventerrein), noem deze "
                        "buurt onder data.adjacency.pass_through, of laat dicht bij elkaar liggende buurten buren zijn "

@@ -31,6 +31,7 @@ import numpy as np
 from ..model.problem import Problem
 from ..text import DIAGNOSIS_EN, DIAGNOSIS_NL, format_int
 from . import exact
+from .local_proof import shortage_proof
 
 
 @dataclass(frozen=True)
@@ -309,6 +310,17 @@ def cause_phrases(problem: Problem) -> list[Phrase]:
     """
     return (count_causes(problem) + size_causes(problem) + [c for c, _, _ in rule_causes(problem)]
             + component_causes(problem) + choke_causes(problem) + stranded_causes(problem))
+
+
+def shortage_causes(problem: Problem) -> list[Phrase]:
+    """Buurten that each need one of fewer partners (``local_proof.shortage_proof``: from the graph alone, for
+    instances whose districts are too many to list), as a phrase; empty when there are none."""
+    found = shortage_proof(problem)
+    if found is None:
+        return []
+    return [Phrase("shortage", {"lo": problem.lo, "hi": problem.hi, "plus": _names(problem, found.needy, 4),
+                                "minus": _names(problem, found.partners, 4), "count": len(found.needy),
+                                "few": len(found.partners)})]
 
 
 PACKING_SETS = 3_000_000  # connected districts the diagnosis may list to explain an exact proof
@@ -591,6 +603,8 @@ def diagnose(problem: Problem, solver: Verifier, proven: bool | None = None, tim
     bounds: dict[str, object] = {"k": problem.k, "lo": problem.lo, "hi": problem.hi}
     verdict = Phrase("none_exists" if causes or proven else "none_found", bounds)
     packing = packing_phrase(problem) if proven and not causes else None
+    if proven and not causes and packing is None and problem.n > exact.MAX_BITS:  # too many districts to list: the graph alone
+        causes = shortage_causes(problem)
     suggestions = rule_suggestions(problem, conflicts, solver, per_check, seed) if conflicts else []
     if not conflicts or not suggestions:
         tol = tolerance_suggestion(problem, solver, per_check, seed)

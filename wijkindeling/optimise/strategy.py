@@ -19,6 +19,7 @@ from ..text import status_text
 from . import colgen
 from . import exact as col
 from .contract import ContractionConflict, expand, reduce
+from .decompose import PartSolver, after_heuristic, splittable
 from .diagnosis import Diagnosis, quick_causes
 from .diagnosis import diagnose as _diagnose
 from .districts import AreaCost, canonical_labels
@@ -26,6 +27,7 @@ from .exact import MAX_BITS
 from .flow_mip import solve_mip
 from .heuristic import HeuristicResult, LocalSearch, heuristic, make_blocks
 from .highs import HighsProgress, swallow_banner
+from .local_proof import shortage_proof
 
 Progress = Callable[[dict], None]
 """A progress callback: called with ``{"phase", "incumbent", "bound", "gap", "seconds"}`` while a solve runs."""
@@ -182,6 +184,10 @@ def solve(problem: Problem, time_limit: float = 60.0, backend: str = "highs", se
                        explain=explain)
     if quick_causes(problem):
         return _finish(problem, None, False, None, t0, backend, {"method": "checks"}, infeasible=True, explain=explain)
+    if problem.n > MAX_BITS and shortage_proof(problem) is not None:
+        # too many districts to list, but buurten short of partners prove it (local_proof.py)
+        return _finish(problem, None, False, None, t0, backend, {"method": "partner-shortage"}, infeasible=True,
+                       explain=explain)
     core = contracted_core(problem)
     if core is not None:  # solve the smaller equivalent problem; report (and diagnose) on the original
         small, of = core
@@ -197,11 +203,18 @@ def solve(problem: Problem, time_limit: float = 60.0, backend: str = "highs", se
     exact = exact and (wide is not None or _exact_applies(problem, backend))
     if wide is not None:  # the districts are listed: the exact model and its packing need the time more
         budget = WIDE_HEURISTIC_SHARE * budget
-    heur = heuristic(problem, time_limit=heuristic_budget(problem, budget, exact), seed=seed,
+    split = asked and wide is None and problem.n > MAX_BITS and splittable(problem)  # several municipalities
+    heur = heuristic(problem, time_limit=heuristic_budget(problem, budget, exact or split), seed=seed,
                      progress=(lambda d: _notify(progress, t0, "heuristic", d["incumbent"], None)) if progress else None)
     details = {"method": "heuristic", "heuristic_objective": heur.objective, "heuristic_seconds": heur.seconds,
                "restarts": heur.restarts}
     best, best_obj = heur.labels, heur.objective
+    if split and time.perf_counter() < deadline - 1:  # no plan yet: the dense city apart, the rest apart (decompose.py)
+        until = deadline if not exact else time.perf_counter() + 0.5 * (deadline - time.perf_counter())
+        heur, how = after_heuristic(problem, heur, _part_solver(seed, threads), until, seed, more=not exact)
+        best, best_obj = heur.labels, heur.objective
+        details.update(method=how, heuristic_objective=heur.objective)
+        _notify(progress, t0, how, best_obj, None)
     if not exact or time.perf_counter() >= deadline:
         bound = capacity_bound(problem) if asked and not enumeration_only and best is not None else None
         if bound is not None:
@@ -240,6 +253,13 @@ def solve(problem: Problem, time_limit: float = 60.0, backend: str = "highs", se
         more = heuristic(problem, time_limit=deadline - time.perf_counter(), seed=seed + 1)
         best = more.labels
     return _finish(problem, best, False, None, t0, "heuristic", details, explain=explain)
+
+
+def _part_solver(seed: int, threads: int) -> PartSolver:
+    """How :func:`decompose.after_heuristic` solves one part: :func:`solve` with the exact model only where the
+    part's districts can be listed (as the diagnosis's verifying solves), no diagnosis; the plan or None."""
+    return lambda sub, limit: solve(sub, time_limit=limit, seed=seed, threads=threads, explain=False,
+                                    enumeration_only=True).labels
 
 
 WIDE_UNITS_PER_AREA = 6.0  # the enumeration above 62 units is tried only with at most this many units per area
