@@ -17,12 +17,17 @@
    (``exact.cover_search``) for a first plan when the tree bisection finds none. Otherwise column generation with
    a pricing MIP (``colgen.py``) gives a Lagrangian lower bound (status ``gap``) and the restricted master, solved
    as an integer program, may improve the plan; where that model is not built (the 197-buurt region), the
-   rounded-capacity bound on the identity term (``strategy.capacity_bound``) is reported.
+   rounded-capacity bound on the identity term (``strategy.capacity_bound``) is reported. Too many districts to
+   list but buurten short of partners (``local_proof.py``: the graph alone) prove that no plan exists; an instance
+   of several municipalities where the heuristic finds no plan is split (``decompose.py``: the densest
+   municipality by the exact model, the rest by the heuristic, joined and improved across the borders).
 
 K=1 is answered at once (the single area is either valid, so optimal, or the problem is infeasible).
 
 The returned :class:`Solution`'s ``objective`` is always ``metrics.objective`` of its plan, and
-``status`` is ``optimal`` only when HiGHS proved it (``gap`` with a bound, ``heuristic`` without). Without a plan,
+``status`` is ``optimal`` only when HiGHS proved it (``gap`` with a bound, ``heuristic`` without), and HiGHS's
+answers are checked against the model (``highs.read_highs``: a reported objective that the solution does not have
+is never called optimal). Without a plan,
 the diagnosis (``diagnosis.py``) gives the reason (a cheap check, or the exact model's certificate in words) and
 the tightest verified relaxation.
 
@@ -30,8 +35,10 @@ Modules, by role (each layer imports only the layers below it; the contract is i
 
 * the strategy: ``strategy.py`` (the strategy above: ``solve``, ``alternatives``, ``sweep``, ``diagnose``
   and the :class:`Solution` they return);
-* built on the methods: ``diagnosis.py`` (why no plan exists, and verified relaxations) and ``colgen.py``
-  (column generation above 62 units, with its restricted master as an integer program);
+* built on the methods: ``diagnosis.py`` (why no plan exists, and verified relaxations), ``colgen.py``
+  (column generation above 62 units, with its restricted master as an integer program) and ``decompose.py``
+  (several municipalities solved part by part);
+* ``local_proof.py`` (a proof of infeasibility from the graph alone, for instances too large to list);
 * the methods: ``exact.py`` (enumerated districts and the set-partitioning model), ``pool.py`` (districts
   from spanning-tree cuts for column generation), ``flow_mip.py`` (the flow MIP via PuLP), ``heuristic.py``
   (tree bisection and local search), ``contract.py`` (blocks every valid plan keeps whole);
