@@ -48,7 +48,8 @@ def instances() -> dict[str, tuple[str, str | None, int, float]]:
     out["regio-20"] = ("regio", None, 20, 0.15)
     for k in (31, 37, 42):
         out[f"utrecht-{k}"] = ("utrecht", "GM0344", k, 0.15)
-    out["stichtsevecht-6-pt"] = ("stichtsevecht-pt", "GM1904", 6, 0.10)
+    for k in (5, 6):  # Verbindingswegen as pass-through (data.adjacency): K=5 and 6 have no plan without it
+        out[f"stichtsevecht-{k}-pt"] = ("stichtsevecht-pt", "GM1904", k, 0.10)
     out["regio-utrecht-62"] = ("regio-utrecht", None, 62, 0.15)
     out["regio-utrecht-62-20"] = ("regio-utrecht", None, 62, 0.20)  # feasible variants (issue 16: a first plan
     out["regio-utrecht-60"] = ("regio-utrecht", None, 60, 0.15)  # within 60 s on 300+ buurten where plans exist)
