@@ -136,7 +136,7 @@ def test_a_pricing_call_that_finds_and_proves_nothing_is_not_repeated_as_is(woer
     monkeypatch.setattr(cg, "Pricer", Stuck)
     with pytest.raises(Enough):
         cg.column_generation(woerden6, [heur.labels], deadline=time.perf_counter() + 300, threads=1, price_limit=0.001,
-                             pool_share=0.0)
+                             pool_share=0.0, by_root=False, smooth=0.0)  # the stub prices at the master's duals
     loop = limits[1:]  # the first call prices the start centre
     assert len(loop) >= 4
     assert loop[:4] == pytest.approx([0.001, 0.002, 0.004, 0.008])

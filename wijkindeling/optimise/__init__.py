@@ -17,7 +17,7 @@
    (``exact.cover_search``) for a first plan when the tree bisection finds none. Otherwise column generation with
    a pricing MIP (``colgen.py``) gives a Lagrangian lower bound (status ``gap``) and the restricted master, solved
    as an integer program, may improve the plan; where that model is not built (the 197-buurt region), the
-   rounded-capacity bound on the identity term (``strategy.capacity_bound``) is reported. Too many districts to
+   rounded-capacity bound on the identity term (``colgen.capacity_bound``) is reported. Too many districts to
    list but buurten short of partners (``local_proof.py``: the graph alone) prove that no plan exists; an instance
    of several municipalities where the heuristic finds no plan is split (``decompose.py``: the densest
    municipality by the exact model, the rest by the heuristic, joined and improved across the borders).

@@ -22,6 +22,13 @@ so ``sum over districts touching g of lambda >= r_g`` is valid (the plain LP onl
 Their duals ``sigma_g >= 0`` lower the cost of ``y_g`` in the pricing MIP (where ``y_g <= sum x_u``
 keeps ``y_g`` = "touches g" exact) and add ``sum r_g sigma_g`` to the Lagrangian bound.
 
+The exact pricing runs per root (:meth:`Pricer.price_by_root`): every district has one lowest unit, so the
+minimum is the least of one MIP per root, each fixed to its root and to the units it can reach within the
+maximum (:func:`root_reach`). Their LP relaxations are solved first and order the MIPs; a root whose LP value is
+not below the least reduced cost found so far is skipped. On Stichtse Vecht this proves the minimum in a few
+seconds where the MIP over all roots stopped at its limit without a proof (its LP relaxation, with the root
+free, is weak). The reported bound is at least :func:`capacity_bound`.
+
 Cheap pricing comes first at every iteration: the district pool of ``pool.py``, districts grown from
 seed units (:func:`grow_columns`) and local search on the master's support (:func:`improve_columns`);
 the pricing MIP (:class:`Pricer`) runs when those stop adding districts. :func:`master_ip` solves the
@@ -30,6 +37,7 @@ restricted master over the generated districts as an integer program for a plan.
 
 from __future__ import annotations
 
+import heapq
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -60,7 +68,7 @@ class CGResult:
     constant: float
     iterations: int
     seconds: float
-    history: list = field(default_factory=list)  # (seconds, rmp value, bound)
+    history: list = field(default_factory=list)  # (seconds, rmp value, best Lagrangian bound so far)
 
 
 def _max_units(problem: Problem) -> int:
@@ -87,6 +95,18 @@ def group_cuts(problem: Problem) -> tuple[np.ndarray, np.ndarray]:
             idx.append(g)
             need.append(r)
     return np.array(idx, dtype=int), np.array(need, dtype=float)
+
+
+def capacity_bound(problem: Problem) -> float:
+    """A lower bound on every plan's objective from the rounded-capacity argument alone (0 when it gives none).
+
+    Every identity group with more inhabitants than the maximum touches at least ``r_g = ceil(P_g / hi)`` areas
+    (:func:`group_cuts`), so the identity term is at least ``sum_g (r_g - 1)`` and the objective at least the
+    identity weight times that: the other terms are never negative. Column generation reports the larger of this
+    and its Lagrangian bound, so an instance it leaves with a weak or negative Lagrangian bound still gets one.
+    """
+    _, need = group_cuts(problem)
+    return problem.weights.identity * float((need - 1).sum())
 
 
 def reduced_costs(member: np.ndarray, cost: np.ndarray, pi: np.ndarray, mu: float, sigma: np.ndarray,
@@ -221,14 +241,24 @@ class Pricer:
         lp.a_matrix_.value_ = np.concatenate([np.asarray(r[1], dtype=float) for r in rows])
         lp.integrality_ = [highspy.HighsVarType.kInteger if t else highspy.HighsVarType.kContinuous for t in integ]
         h.passModel(lp)
-        self.ix, self.n, self.iy = ix, n, iy
+        self.ix, self.n, self.iy, self.ir = ix, n, iy, ir
         self.cut_groups, _ = group_cuts(p) if cuts is None else cuts
         self.found: list[np.ndarray] = []
+        self.reach = root_reach(p)
         h.cbMipImprovingSolution.subscribe(self._collect)
 
     def _collect(self, event: highspy.HighsCallbackEvent) -> None:
         x = np.asarray(event.data_out.mip_solution)[self.ix:self.ix + self.n]
         self.found.append(x > 0.5)
+
+    def _set_duals(self, pi: np.ndarray, sigma: np.ndarray | None) -> None:
+        """Put the reduced-cost coefficients of unit duals ``pi`` and cut duals ``sigma`` (default 0) in the MIP."""
+        idx = np.arange(self.ix, self.ix + self.n, dtype=np.int32)
+        self.h.changeColsCost(self.n, idx, (self.base - pi).astype(float))
+        if len(self.cut_groups):
+            sig = np.zeros(len(self.cut_groups)) if sigma is None else np.asarray(sigma, dtype=float)
+            cut_idx = (self.iy + self.cut_groups).astype(np.int32)
+            self.h.changeColsCost(len(cut_idx), cut_idx, self.problem.weights.identity - sig)
 
     def price(self, pi: np.ndarray, time_limit: float, gap: float = 0.0,
               sigma: np.ndarray | None = None) -> tuple[float | None, list[np.ndarray]]:
@@ -254,12 +284,7 @@ class Pricer:
             (n,) bool: every improving district HiGHS found on the way.
         """
         h = self.h
-        idx = np.arange(self.ix, self.ix + self.n, dtype=np.int32)
-        h.changeColsCost(self.n, idx, (self.base - pi).astype(float))
-        if len(self.cut_groups):
-            sig = np.zeros(len(self.cut_groups)) if sigma is None else np.asarray(sigma, dtype=float)
-            cut_idx = (self.iy + self.cut_groups).astype(np.int32)
-            h.changeColsCost(len(cut_idx), cut_idx, self.problem.weights.identity - sig)
+        self._set_duals(pi, sigma)
         h.setOptionValue("time_limit", float(max(time_limit, 0.05)))
         h.setOptionValue("mip_rel_gap", float(max(gap, 1e-6)))
         self.found = []
@@ -270,6 +295,134 @@ class Pricer:
         if status == "infeasible":
             bound = np.inf
         return bound, self.found
+
+    def _fix_root(self, r: int | None) -> None:
+        """Restrict the MIP to districts whose lowest unit is ``r`` (units outside ``reach[r]`` fixed to 0);
+        None lifts the restriction."""
+        n = self.n
+        x_lo, x_hi, r_lo, r_hi = np.zeros(n), np.ones(n), np.zeros(n), np.ones(n)
+        if r is not None:
+            x_hi = self.reach[r].astype(float)
+            x_lo[r] = r_lo[r] = 1.0
+            r_hi[:] = 0.0
+            r_hi[r] = 1.0
+        self.h.changeColsBounds(n, np.arange(self.ix, self.ix + n, dtype=np.int32), x_lo, x_hi)
+        self.h.changeColsBounds(n, np.arange(self.ir, self.ir + n, dtype=np.int32), r_lo, r_hi)
+
+    def _root_lp(self, r: int) -> float:
+        """The LP relaxation's value of the MIP restricted to root ``r`` (``inf`` when infeasible, ``-inf`` when
+        HiGHS does not solve it): a lower bound on every district with lowest unit ``r``."""
+        import highspy  # lazy: see highs.py
+
+        if not self.reach[r][r]:  # r alone is above the maximum
+            return np.inf
+        h = self.h
+        self._fix_root(r)
+        # HiGHS measures an LP's time limit on the instance's clock, which keeps running over earlier runs
+        h.setOptionValue("time_limit", float(h.getRunTime()) + 5.0)
+        highs.run(h)
+        ms = h.getModelStatus()
+        if ms == highspy.HighsModelStatus.kOptimal:
+            return float(h.getInfo().objective_function_value)
+        if ms == highspy.HighsModelStatus.kInfeasible:
+            return np.inf
+        return -np.inf
+
+    def price_by_root(self, pi: np.ndarray, deadline: float, sigma: np.ndarray | None = None,
+                      cutoff: float = np.inf) -> tuple[float | None, list[np.ndarray]]:
+        """The pricing minimum as the least of one small MIP per root (the district's lowest unit).
+
+        Every district has one lowest unit ``r`` and, being connected and within the maximum, lies inside
+        ``reach[r]`` (:func:`root_reach`). So ``min_S rc(S) = min_r min_{S with root r} rc(S)``, and any lower
+        bound per root gives one on the minimum. Each root's MIP is much smaller than the whole one and its LP
+        tighter (the root is fixed). The roots' LP relaxations come first (cheap); then the MIPs, least LP value
+        first, each with HiGHS's ``objective_bound`` at the least value found so far (initially ``cutoff``): a
+        root whose MIP then has no solution has no district below that value. Roots whose LP value is at least
+        that value are skipped; roots left at ``deadline`` count with their LP value, a root stopped by the
+        deadline with HiGHS's dual bound. Whatever ``cutoff`` is, the result is a lower bound:
+        ``min(cutoff, least value found, every root's own bound)``.
+
+        Parameters
+        ----------
+        pi, sigma : numpy.ndarray
+            The unit and cut duals, as for :meth:`price`.
+        deadline : float
+            A ``time.perf_counter()`` value at which the MIPs stop.
+        cutoff : float
+            A value at or above which districts are of no interest (e.g. the reduced cost plus ``mu`` of a
+            district already known).
+
+        Returns
+        -------
+        bound : float or None
+            A lower bound on ``min_S cost(S) - pi(S) - sigma(cut groups S touches)`` (without ``mu``); ``inf``
+            when no district exists; None when not even the LP relaxations finished.
+        found : list of numpy.ndarray
+            (n,) bool: every improving district HiGHS found on the way.
+        """
+        h = self.h
+        self._set_duals(pi, sigma)
+        found: list[np.ndarray] = []
+        h.setOptionValue("solve_relaxation", True)
+        lp = np.array([self._root_lp(r) for r in range(self.n)])
+        h.setOptionValue("solve_relaxation", False)
+        best = float(cutoff)
+        own = lp.copy()  # every root's own lower bound
+        try:
+            for r in np.argsort(lp, kind="stable"):
+                left = deadline - time.perf_counter()
+                if lp[r] >= best - 1e-9 or left <= 0.05:
+                    continue
+                self._fix_root(int(r))
+                h.setOptionValue("time_limit", float(left))
+                h.setOptionValue("objective_bound", best)
+                h.setOptionValue("mip_rel_gap", 1e-6)
+                self.found = []
+                highs.run(h)
+                found.extend(self.found)
+                status, obj, dual = highs.read_highs(h)
+                if status == "infeasible":
+                    own[r] = best - 1e-6 * max(1.0, abs(best))  # nothing below the cutoff, within HiGHS's tolerance
+                elif dual is not None:
+                    own[r] = max(own[r], dual if obj is None else min(dual, obj))
+                if obj is not None and obj < best:
+                    best = obj
+        finally:
+            self._fix_root(None)
+            h.setOptionValue("objective_bound", np.inf)
+        bound = float(min(best, own.min()))
+        return (None if bound == -np.inf else bound), found
+
+
+def root_reach(problem: Problem) -> list[np.ndarray]:
+    """For every unit ``r``: (n,) bool, the units a district whose lowest unit is ``r`` can hold.
+
+    Such a district is connected, holds only units ``>= r`` and at most ``hi`` inhabitants, so each of its units
+    ``u`` is joined to ``r`` by a path through units ``>= r`` whose inhabitants (both ends included) sum to at
+    most ``hi``. ``reach[r]`` marks the units with such a path (node-weighted shortest paths from ``r``).
+    """
+    n = problem.n
+    pop = problem.population.astype(float)
+    nbrs: list[list[int]] = [[] for _ in range(n)]
+    for i, j in problem.edges:
+        nbrs[int(i)].append(int(j))
+        nbrs[int(j)].append(int(i))
+    out = []
+    for r in range(n):
+        dist = np.full(n, np.inf)
+        dist[r] = pop[r]
+        heap = [(pop[r], r)]
+        while heap:
+            d, u = heapq.heappop(heap)
+            if d > dist[u]:
+                continue
+            for v in nbrs[u]:
+                nd = d + pop[v]
+                if v > r and nd <= problem.hi and nd < dist[v]:
+                    dist[v] = nd
+                    heapq.heappush(heap, (nd, v))
+        out.append(np.isfinite(dist) & (dist <= problem.hi))
+    return out
 
 
 class Master:
@@ -458,7 +611,8 @@ def column_generation(problem: Problem, plans: list[np.ndarray], deadline: float
                       seed: int = 1, progress: Callable[[float, float], None] | None = None, target_gap: float = 0.0,
                       incumbent: float | None = None, width: float = 0.15, price_limit: float = 10.0,
                       cheap_min: int = 1, cheap_every: int = 4, pool_share: float = 0.05,
-                      pool_batch: int = 200, stall_factor: float = 2.0) -> CGResult:
+                      pool_batch: int = 200, stall_factor: float = 2.0, by_root: bool = True,
+                      smooth: float = 0.5) -> CGResult:
     """Lower bound on every plan by column generation; ``plans`` (label arrays) seed the master.
 
     A pool of districts from tree cuts around the plans (``pool.py``, ``pool_share`` of the time) is priced
@@ -496,12 +650,21 @@ def column_generation(problem: Problem, plans: list[np.ndarray], deadline: float
         Pool districts offered per iteration.
     stall_factor : float
         Growth of the exact pricing's time limit while it stalls.
+    by_root : bool
+        Exact pricing as one small MIP per root (:meth:`Pricer.price_by_root`, default) instead of one MIP over
+        all roots (:meth:`Pricer.price`). On Stichtse Vecht's captured duals the former proved the minimum in
+        2-5 s of CPU where the latter stopped at its 10 s limit without a proof.
+    smooth : float
+        Wentges smoothing: the exact pricing runs at ``smooth * centre + (1 - smooth) * master duals`` (0: at the
+        master's duals); after a call that gives the master nothing, the next one runs at the master's duals.
+        Stichtse Vecht, 45 s of CPU, one pair each: Lagrangian bound 7.75 against 5.95 (K=7), 9.24 against 9.18
+        (K=8) with 0.5 against 0.
 
     Returns
     -------
     CGResult
-        The best Lagrangian bound (None when there is none), whether the LP converged, and every
-        generated district with its cost.
+        The larger of the best Lagrangian bound and :func:`capacity_bound` (at most 0 when neither says anything),
+        whether the LP converged, and every generated district with its cost.
     """
     t0 = time.perf_counter()
     rng = np.random.default_rng(seed)
@@ -525,12 +688,16 @@ def column_generation(problem: Problem, plans: list[np.ndarray], deadline: float
     for i, j in problem.edges:
         nbrs[int(i)].append(int(j))
         nbrs[int(j)].append(int(i))
-    lb, _ = pricer.price(pi_c, time_limit=max(0.1, min(30.0, deadline - time.perf_counter() - 0.2)))
+    first = max(0.1, min(30.0, deadline - time.perf_counter() - 0.2))
+    lb, _ = (pricer.price_by_root(pi_c, time.perf_counter() + first) if by_root else
+             pricer.price(pi_c, time_limit=first))
     mu_c = lb if lb is not None and np.isfinite(lb) else 0.0
     best = float(pi_c.sum() + K * lb + const) if lb is not None and np.isfinite(lb) else -np.inf
+    floor = capacity_bound(problem)
     d = np.full(n + 1, width * max(total, 1e-3) / n)
     d[n] = width * max(total, 1e-3)
     value, converged, its, history = None, False, 0, []
+    sig_c, mispriced = np.zeros(len(cuts[0])), False
     need = master.need
     limit = price_limit
     while time.perf_counter() < deadline - 0.2:
@@ -569,28 +736,35 @@ def column_generation(problem: Problem, plans: list[np.ndarray], deadline: float
         left = deadline - time.perf_counter() - 0.2
         if left <= 0:
             break
-        lb, found = pricer.price(pi, time_limit=min(left, limit), sigma=sigma)
+        # Wentges smoothing: price at a point between the centre and the master's duals (both valid for the bound)
+        a = 0.0 if mispriced else smooth
+        pi_p, sig_p = a * pi_c + (1 - a) * pi, a * sig_c + (1 - a) * sigma
+        lb, found = (pricer.price_by_root(pi_p, time.perf_counter() + min(left, limit), sigma=sig_p) if by_root else
+                     pricer.price(pi_p, time_limit=min(left, limit), sigma=sig_p))
         priced = offer(np.array(found, dtype=bool), 1e-7) if found else 0
         added += priced
+        mispriced = a > 0 and priced == 0  # nothing for the master at the smoothed point: next time at its duals
         # Nothing new and no proof: the same duals would give the same call again, so give the next one more time.
-        limit = limit * stall_factor if priced == 0 and (lb is None or lb - mu < -1e-7) else price_limit
+        stalled = a == 0 and priced == 0 and (lb is None or lb - mu < -1e-7)
+        limit = limit * stall_factor if stalled else (limit if mispriced else price_limit)
         if lb is not None and np.isfinite(lb):
-            lag = float(pi.sum() + K * lb + need @ sigma + const)  # Lagrangian bound: valid for any duals
+            lag = float(pi_p.sum() + K * lb + need @ sig_p + const)  # Lagrangian bound: valid for any duals
             if lag > best + 1e-9:
-                best, pi_c, mu_c = lag, pi.copy(), float(lb)  # serious step: move the box
-            if lb - mu >= -1e-7:  # no column prices out at these duals
+                best, pi_c, sig_c, mu_c = lag, pi_p.copy(), sig_p.copy(), float(lb)  # serious step: move the box
+            if a == 0 and lb - mu >= -1e-7:  # no column prices out at these duals
                 if art <= 1e-7:
                     converged = True  # box inactive: the restricted master is the LP optimum
                 else:
                     d *= 2.0  # box binds: widen it
-        history.append((time.perf_counter() - t0, rmp, best))
+        history.append((time.perf_counter() - t0, rmp, best))  # the Lagrangian bound alone
         if progress is not None:
-            progress(rmp, best)
+            progress(rmp, max(best, floor))
         if converged:
             best = max(best, rmp)
             break
-        if incumbent is not None and np.isfinite(best) and (incumbent - best) <= target_gap * abs(incumbent):
+        if incumbent is not None and (incumbent - max(best, floor)) <= target_gap * abs(incumbent):
             break
+    best = max(best, floor)  # the Lagrangian bound stays apart above: a serious step compares with it alone
     return CGResult(best if np.isfinite(best) else None, None if value is None else value + const, converged,
                     np.array(master.member, dtype=bool).reshape(-1, problem.n), np.array(master.cost), const,
                     its, time.perf_counter() - t0, history)

@@ -320,12 +320,9 @@ def _solve_columns(problem: Problem, cols: col.Columns, heur: HeuristicResult, d
 
 
 def capacity_bound(problem: Problem) -> float | None:
-    """A lower bound without any model, for instances too large for one (the 197-buurt region): every identity
-    group with more inhabitants than the maximum touches at least ``ceil(P_g / hi)`` areas (``colgen.group_cuts``),
-    so the identity term is at least its weight times the sum of ``ceil(P_g / hi) - 1``, and every other term is
-    at least 0. None when that is 0."""
-    _, need = colgen.group_cuts(problem)
-    value = problem.weights.identity * float((need - 1).sum())
+    """:func:`colgen.capacity_bound` (the rounded-capacity bound on the identity term), or None when it is 0: the
+    bound of instances too large for any model (the 197-buurt region)."""
+    value = colgen.capacity_bound(problem)
     return value if value > 0 else None
 
 
