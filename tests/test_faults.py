@@ -16,6 +16,8 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -69,14 +71,30 @@ def wait_for(proc: subprocess.Popen, marker: str, timeout: float = 60.0) -> None
     raise AssertionError(f"{marker!r} did not appear within {timeout} s")
 
 
+@contextmanager
+def killed_on_failure(proc: subprocess.Popen) -> Iterator[None]:
+    """Kill ``proc`` when the block fails: a propose left running would use the CPU of the tests after it and, with
+    ``--force``, replace the previous outputs that the other tests of this module compare against."""
+    try:
+        yield
+    except BaseException:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate(timeout=30)
+        raise
+
+
 IN_SOLVER = """
 import sys
 from wijkindeling.optimise import colgen as cg
-real_price = cg.Pricer.price
-def price(self, *args, **kwargs):
-    sys.stderr.write("IN SOLVER\\n"); sys.stderr.flush()
-    return real_price(self, *args, **kwargs)
-cg.Pricer.price = price
+def marked(real):
+    def price(self, *args, **kwargs):
+        sys.stderr.write("IN SOLVER\\n"); sys.stderr.flush()
+        return real(self, *args, **kwargs)
+    return price
+for name in ("price", "price_by_root"):  # one pricing MIP over all roots, or one per root
+    if hasattr(cg.Pricer, name):
+        setattr(cg.Pricer, name, marked(getattr(cg.Pricer, name)))
 from wijkindeling.cli import main
 main(sys.argv[1:])
 """
@@ -86,12 +104,13 @@ def interrupt_solve(config: Path, sig: int) -> tuple[int, str, float]:
     """Start a long propose over the previous scenario and signal it as it enters HiGHS (the pricing MIP of
     column generation, which runs for seconds on Stichtse Vecht); (rc, stderr, seconds to exit)."""
     proc = start(["propose", str(config), "--force"], code=IN_SOLVER)
-    wait_for(proc, "IN SOLVER")
-    time.sleep(0.2)  # the marker is written just before HiGHS runs: let it start
-    assert proc.poll() is None, "the solve finished before it could be interrupted"
-    t0 = time.monotonic()
-    proc.send_signal(sig)
-    _, err = proc.communicate(timeout=30)
+    with killed_on_failure(proc):
+        wait_for(proc, "IN SOLVER")
+        time.sleep(0.2)  # the marker is written just before HiGHS runs: let it start
+        assert proc.poll() is None, "the solve finished before it could be interrupted"
+        t0 = time.monotonic()
+        proc.send_signal(sig)
+        _, err = proc.communicate(timeout=30)
     return proc.returncode, err, time.monotonic() - t0
 
 
@@ -133,9 +152,10 @@ main(sys.argv[1:])
 def kill_while_writing(config: Path, sig: int) -> tuple[subprocess.Popen, str]:
     """Propose (K=1, instant solve) with a map writer that hangs; signal it while the temp folder is half full."""
     proc = start(["propose", str(config), "--force", "--areas", "1", "--time-limit", "10"], code=SLOW_WRITE)
-    wait_for(proc, "WRITING")
-    proc.send_signal(sig)
-    _, err = proc.communicate(timeout=30)
+    with killed_on_failure(proc):
+        wait_for(proc, "WRITING")
+        proc.send_signal(sig)
+        _, err = proc.communicate(timeout=30)
     return proc, err
 
 

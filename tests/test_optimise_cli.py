@@ -18,13 +18,30 @@ from wijkindeling.text import format_int as fmt_int
 from .conftest import write_config
 
 
-@pytest.mark.slow
-def test_propose_alternatives_writes_distinct_valid_plans(tmp_path):
-    config = write_config(tmp_path, {"solver": {"time_limit": 60, "threads": 1}})
-    result = CliRunner().invoke(main, ["propose", str(config), "--scenario", "alt", "--alternatives", "3"])
+@pytest.fixture(scope="module")
+def alternatives_run(tmp_path_factory):
+    """One ``propose --alternatives 3`` on Woerden, recording the plan-<i>.csv files in the temporary folder at the
+    moment it is moved into place; (config, scenario folder, CLI result, the recorded file lists)."""
+    tmp = tmp_path_factory.mktemp("alt")
+    config = write_config(tmp, {"solver": {"time_limit": 60, "threads": 1}})
+    seen: list[list[str]] = []
+    real_swap = outputs._swap
+
+    def recording_swap(folder, target):
+        seen.append(sorted(p.relative_to(folder).as_posix() for p in folder.rglob("plan-*.csv")))
+        real_swap(folder, target)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(outputs, "_swap", recording_swap)
+        result = CliRunner().invoke(main, ["propose", str(config), "--scenario", "alt", "--alternatives", "3"])
     assert result.exit_code == 0, result.output
+    return config, next((tmp / "outputs").rglob("alt")), result, seen
+
+
+@pytest.mark.slow
+def test_propose_alternatives_writes_distinct_valid_plans(alternatives_run):
+    config, folder, result, _ = alternatives_run
     assert "3 different plans" in result.output
-    folder = next((tmp_path / "outputs").rglob("alt"))
     problem = build_problem(load_config(config))
     plans = [folder / "plan.csv", folder / "alternatives" / "plan-2.csv", folder / "alternatives" / "plan-3.csv"]
     labels = [read_plan_csv(p, problem)[0] for p in plans]
@@ -37,21 +54,10 @@ def test_propose_alternatives_writes_distinct_valid_plans(tmp_path):
 
 
 @pytest.mark.slow
-def test_propose_alternatives_are_part_of_the_atomic_write(tmp_path, monkeypatch):
+def test_propose_alternatives_are_part_of_the_atomic_write(alternatives_run):
     """plan-<i>.csv are in the temporary folder when it is moved into place, not written afterwards."""
-    config = write_config(tmp_path, {"solver": {"time_limit": 60, "threads": 1}})
-    seen: list[list[str]] = []
-    real_swap = outputs._swap
-
-    def recording_swap(tmp, target):
-        seen.append(sorted(p.relative_to(tmp).as_posix() for p in tmp.rglob("plan-*.csv")))
-        real_swap(tmp, target)
-
-    monkeypatch.setattr(outputs, "_swap", recording_swap)
-    result = CliRunner().invoke(main, ["propose", str(config), "--scenario", "alt", "--alternatives", "3"])
-    assert result.exit_code == 0, result.output
+    _, folder, _, seen = alternatives_run
     assert seen == [["alternatives/plan-2.csv", "alternatives/plan-3.csv"]]
-    folder = next((tmp_path / "outputs").rglob("alt"))
     assert sorted(p.name for p in (folder / "alternatives").iterdir()) == ["plan-2.csv", "plan-3.csv"]
 
 

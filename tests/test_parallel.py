@@ -71,21 +71,23 @@ class Recording(TaskDisplay):
         super().started(key)
 
 
-def test_outcomes_come_in_task_order_and_a_failing_task_does_not_stop_the_others():
+# workers=2 starts a local cluster of two worker processes (each imports the package: seconds of CPU), so that case is
+# in the slow tier; the fast tier keeps the same assertions in this process.
+@pytest.mark.parametrize("workers", [1, pytest.param(2, marks=pytest.mark.slow)])
+def test_outcomes_come_in_task_order_and_a_failing_task_does_not_stop_the_others(workers):
     """In this process and on a local cluster of two worker processes (started and closed by run_tasks)."""
     tasks = [Task("slow", time.sleep, (1.0,)), Task("bad", int, ("x",)), Task("pow", pow, (3, 2))]
-    for workers in (1, 2):
-        display = Recording()
-        outcomes = run_tasks(tasks, workers=workers, display=display)
-        assert "slow" in display.seen  # the worker said it started (a Dask event) before it finished
-        assert display.counts() == {"done": 2, "running": 0, "queued": 0, "failed": 1}
-        log = display.console.file.getvalue()
-        assert log.startswith("test: 3 tasks on ") and "  bad: FAILED: ValueError: invalid literal" in log
-        assert [o.key for o in outcomes] == ["slow", "bad", "pow"]
-        assert [o.ok for o in outcomes] == [True, False, True] and outcomes[2].value == 9
-        assert isinstance(outcomes[1].error, ValueError)
-        with pytest.raises(ValueError):  # not a user error: a bug keeps its own exception
-            raise_failures(outcomes, "nothing was written")
+    display = Recording()
+    outcomes = run_tasks(tasks, workers=workers, display=display)
+    assert "slow" in display.seen  # the worker said it started (a Dask event) before it finished
+    assert display.counts() == {"done": 2, "running": 0, "queued": 0, "failed": 1}
+    log = display.console.file.getvalue()
+    assert log.startswith("test: 3 tasks on ") and "  bad: FAILED: ValueError: invalid literal" in log
+    assert [o.key for o in outcomes] == ["slow", "bad", "pow"]
+    assert [o.ok for o in outcomes] == [True, False, True] and outcomes[2].value == 9
+    assert isinstance(outcomes[1].error, ValueError)
+    with pytest.raises(ValueError):  # not a user error: a bug keeps its own exception
+        raise_failures(outcomes, "nothing was written")
 
 
 def test_user_errors_of_tasks_become_one_sentence():

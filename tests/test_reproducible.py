@@ -25,18 +25,25 @@ BIN = Path(sys.executable).parent / "wijkindeling"
 
 @pytest.fixture(scope="module")
 def two_runs(tmp_path_factory):
-    """Woerden in 6 areas (proved optimal in seconds), proposed twice with different hash seeds."""
+    """Woerden in 6 areas (proved optimal in seconds), proposed twice with different hash seeds; the two processes
+    run at the same time (independent runs: neither reads the other's folder)."""
     tmp = tmp_path_factory.mktemp("repro")
     config = write_config(tmp, {"solver": {"time_limit": 120, "threads": 2, "seed": 7}})
-    folders = []
+    procs = {}
     for run, hashseed in (("a", "1"), ("b", "4242")):
         env = {**os.environ, "PYTHONHASHSEED": hashseed}
-        out = tmp / run
-        proc = subprocess.run([str(BIN), "propose", str(config), "--out", str(out)],
-                              capture_output=True, text=True, env=env, cwd=ROOT, timeout=300)
-        assert proc.returncode == 0, proc.stderr
-        folders.append(out / "woerden" / "voorstel")
-    return folders
+        procs[run] = subprocess.Popen([str(BIN), "propose", str(config), "--out", str(tmp / run)],
+                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT)
+    try:
+        for proc in procs.values():
+            _, err = proc.communicate(timeout=300)
+            assert proc.returncode == 0, err
+    finally:
+        for proc in procs.values():
+            if proc.poll() is None:
+                proc.kill()
+                proc.communicate()
+    return [tmp / run / "woerden" / "voorstel" for run in procs]
 
 
 @pytest.mark.slow
