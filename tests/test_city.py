@@ -26,7 +26,7 @@ from wijkindeling.optimise.diagnosis import cause_phrases, lever_phrases, strand
 
 from .conftest import CONFIGS, write_config
 from .recompute import independent_objective
-from .test_optimise import connected_units, sub_problem, valid_plans
+from .test_optimise import small_instances, sub_problem, valid_plans
 
 UTRECHT = CONFIGS / "utrecht.yaml"
 REGION = CONFIGS / "regio-utrecht-noordwest.yaml"
@@ -115,12 +115,11 @@ def test_proofs_and_packing_agree_with_brute_force(utrecht, data):
     """On random connected sets of 4-9 real Utrecht buurten: every cause, every packing certificate and every
     'infeasible' of solve means brute force finds no plan; the exact-cover search finds a valid plan exactly
     when brute force does; a simple certificate's claim holds for every connected district (recounted here)."""
-    units = data.draw(connected_units(utrecht, 4, 9))
-    k = data.draw(st.integers(2, 3))
-    tol = data.draw(st.sampled_from([0.03, 0.05, 0.10, 0.15, 0.25]))
-    if len(units) < k:
+    drawn = data.draw(small_instances(utrecht))
+    if drawn is None:
         return
-    p = sub_problem(utrecht, units, k, tol)
+    p, tol = drawn
+    k = p.k
     feasible = any(True for _ in valid_plans(p))
     if cause_phrases(p):
         assert not feasible

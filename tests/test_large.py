@@ -27,7 +27,7 @@ from wijkindeling.optimise.local_proof import partner_shortage, shortage_proof
 
 from .conftest import CONFIGS
 from .test_city import check_plan, utrecht  # noqa: F401 (the fixture)
-from .test_optimise import connected_units, sub_problem, valid_plans
+from .test_optimise import small_instances, sub_problem, valid_plans
 
 pytestmark = pytest.mark.slow  # building the 308-buurt problem alone takes seconds; the split solve about a minute
 
@@ -100,12 +100,10 @@ def test_parts_and_subproblem_keep_units_edges_and_bounds(region_and_city):
 def test_a_partner_shortage_means_brute_force_finds_no_plan(utrecht, data):  # noqa: F811 (the fixture)
     """On random connected sets of 4-9 real Utrecht buurten: whenever the check (with contraction) claims a
     shortage, brute force finds no plan; and it claims one on at least some of them (see the last test)."""
-    units = data.draw(connected_units(utrecht, 4, 9))
-    k = data.draw(st.integers(2, 3))
-    tol = data.draw(st.sampled_from([0.03, 0.05, 0.10, 0.15, 0.25]))
-    if len(units) < k:
+    drawn = data.draw(small_instances(utrecht))
+    if drawn is None:
         return
-    p = sub_problem(utrecht, units, k, tol)
+    p, _ = drawn
     if shortage_proof(p) is not None:
         assert not any(True for _ in valid_plans(p))
 

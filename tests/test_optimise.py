@@ -114,6 +114,16 @@ def connected_units(draw, problem, size_min=4, size_max=9):
     return chosen
 
 
+@st.composite
+def small_instances(draw, problem, tolerances=(0.03, 0.05, 0.10, 0.15, 0.25)):
+    """(sub-problem, tolerance): 2 or 3 areas on a random connected set of 4-9 real buurten of ``problem`` at a
+    random tolerance; None when the set has fewer buurten than areas."""
+    units = draw(connected_units(problem, 4, 9))
+    k = draw(st.integers(2, 3))
+    tol = draw(st.sampled_from(tolerances))
+    return None if len(units) < k else (sub_problem(problem, units, k, tol), tol)
+
+
 def test_columns_cost_equals_metrics_objective(w6, w6_solved):
     """District costs (enumerated masks and membership rows) add up to metrics.objective of a plan."""
     sol = w6_solved
