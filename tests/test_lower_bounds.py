@@ -87,6 +87,7 @@ def test_a_cutoff_never_lifts_the_pricing_bound(woerden6, every_district):
     assert brute - 1e-4 <= high <= brute + 1e-9
 
 
+@pytest.mark.slow  # 4 s (saves and draws scenarios, or lists every valid plan): not in the fast tier
 def test_the_capacity_bound_holds_for_every_valid_plan(woerden6):
     """The rounded-capacity bound against the proven optimum of Woerden K=4..6 (±10 %; K=7 and 8 have no plan):
     above 0 (Woerden's town kern needs several areas) and never above the optimum's identity term."""

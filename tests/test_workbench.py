@@ -363,6 +363,7 @@ def test_pages_load_nothing_from_the_network(session):
     assert sorted(f["properties"]["code"] for f in geo["features"]) == sorted(session.problem.codes)
 
 
+@pytest.mark.slow  # 4 s (saves and draws scenarios, or lists every valid plan): not in the fast tier
 def test_compare_page_shows_both_scenarios(session):
     code, _, dst = border_move(session.state(), session.problem)
     session.post("move", {"buurt": code, "area": dst})
@@ -372,6 +373,7 @@ def test_compare_page_shows_both_scenarios(session):
     assert session.client.get("/vergelijk", params={"a": SCENARIO, "b": "nope"}).status_code == 404
 
 
+@pytest.mark.slow  # 4 s (saves and draws scenarios, or lists every valid plan): not in the fast tier
 def test_open_another_scenario_and_back(session):
     code, _, dst = border_move(session.state(), session.problem)
     session.post("move", {"buurt": code, "area": dst})
