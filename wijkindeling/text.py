@@ -336,6 +336,7 @@ VIOLATION_NL = {
 
 DIAGNOSIS_EN = {
     "more": " and {more} more buurten",
+    "more_one": " and 1 more buurt",
     "or": ", or ",
     "few_buurten": "there are only {n} buurten for {k} areas",
     "too_small": "{k} areas of at most {hi} inhabitants hold at most {most}, less than the {total} inhabitants",
@@ -389,6 +390,7 @@ DIAGNOSIS_EN = {
 }
 DIAGNOSIS_NL = {
     "more": " en nog {more} buurten",
+    "more_one": " en nog 1 buurt",
     "or": ", of ",
     "few_buurten": "er zijn maar {n} buurten voor {k} gebieden",
     "too_small": "{k} gebieden van hoogstens {hi} inwoners bevatten samen hoogstens {most}, minder dan de {total} "

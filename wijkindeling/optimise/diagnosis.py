@@ -44,7 +44,9 @@ class Buurten:
     def text(self, lang: str = "en") -> str:
         """``name (inhabitants), ...`` in ``lang`` (``en`` or ``nl``), plus "and N more" when there are more."""
         names = ", ".join(f"{name} ({format_int(pop, lang)})" for name, pop in self.shown)
-        return names + (_table(lang)["more"].format(more=self.more) if self.more > 0 else "")
+        if self.more <= 0:
+            return names
+        return names + (_table(lang)["more_one"] if self.more == 1 else _table(lang)["more"].format(more=self.more))
 
 
 @dataclass
@@ -58,10 +60,15 @@ class Phrase:
     def text(self, lang: str = "en") -> str:
         """The phrase in English (``en``: CLI, metrics.json) or Dutch (``nl``: documents)."""
         text = _table(lang)[self.kind].format(**{key: _render(value, lang) for key, value in self.data.items()})
-        return _ONE_AREA[lang == "nl"].sub(r"\1", text)
+        for pattern, singular in _SINGULAR[lang == "nl"]:
+            text = pattern.sub(singular, text)
+        return text
 
 
-_ONE_AREA = {False: re.compile(r"(?<![\d.,])(1 area)s\b"), True: re.compile(r"(?<![\d.,])(1 gebied)en\b")}  # "1 areas" -> "1 area"
+_SINGULAR = {  # the sentences are written for many: "1 areas" -> "1 area", "there are only 1" -> "there is only 1"
+    False: [(re.compile(r"(?<![\d.,])(1 area)s\b"), r"\1"), (re.compile(r"\bthere are only 1\b"), "there is only 1")],
+    True: [(re.compile(r"(?<![\d.,])(1 gebied)en\b"), r"\1"), (re.compile(r"\ber zijn er maar 1\b"), "er is er maar 1")],
+}
 
 
 @dataclass
