@@ -66,7 +66,7 @@ def test_partner_shortage_proves_62_areas_at_15_percent_infeasible(region_and_ci
     names = {p.names[u] for u in found.needy}
     assert names == {"Vleuterweide-West", "Vleuterweide-Zuid"}
     phrase = shortage_causes(p)[0].text("en")
-    assert "Haarzuilens en omgeving" in phrase and "need 2 such partners but there are only 1" in phrase
+    assert "Haarzuilens en omgeving" in phrase and "need 2 such partners but there is only 1" in phrase
     sol = solve(p, time_limit=30, threads=1, explain=False)
     assert sol.status == "infeasible" and sol.details["method"] == "partner-shortage"
     assert sol.details["seconds_to_verdict"] < 10
