@@ -36,8 +36,7 @@ import numpy as np
 
 from ..model import metrics
 from ..model.problem import Problem, default_area_names
-from .districts import AreaCost
-from .heuristic import HeuristicResult, LocalSearch, heuristic, make_blocks
+from .heuristic import HeuristicResult, heuristic, improve
 
 
 def subproblem(problem: Problem, units: np.ndarray, k: int) -> Problem:
@@ -265,16 +264,6 @@ def _join(problem: Problem, parts: list[Part], counts: list[int], plans: dict[tu
         offset += m
     if metrics.violations(problem, labels):
         return None
-    return labels
-
-
-def improve(problem: Problem, labels: np.ndarray, deadline: float, seed: int) -> np.ndarray:
-    """``labels`` after the heuristic's local search over the whole problem (moves and merge-split across the
-    parts' borders) until ``deadline``; the input when the search gives nothing valid and better."""
-    search = LocalSearch(problem, make_blocks(problem), AreaCost(problem), np.random.default_rng(seed))
-    better = search.run(labels, deadline)
-    if not metrics.violations(problem, better) and metrics.objective(problem, better) < metrics.objective(problem, labels):
-        return better
     return labels
 
 

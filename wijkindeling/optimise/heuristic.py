@@ -410,6 +410,16 @@ def construct(problem: Problem, blocks: Blocks, nodes: list[int], ls: LocalSearc
     return None
 
 
+def improve(problem: Problem, labels: np.ndarray, deadline: float, seed: int) -> np.ndarray:
+    """``labels`` after the local search (moves and merge-split) until ``deadline``, when that gives a valid plan
+    at least as good; else ``labels`` as given. For plans made another way (an exact-cover search, joined parts)."""
+    search = LocalSearch(problem, make_blocks(problem), AreaCost(problem), np.random.default_rng(seed))
+    better = search.run(labels, deadline)
+    if not metrics.violations(problem, better) and metrics.objective(problem, better) <= metrics.objective(problem, labels):
+        return better
+    return labels
+
+
 def canonical_key(problem: Problem, labels: np.ndarray) -> bytes:
     """A key that is equal for plans with the same districts (area numbering ignored unless locked)."""
     return canonical_labels(problem, np.asarray(labels)).astype(np.int16).tobytes()

@@ -22,10 +22,10 @@ from .contract import ContractionConflict, expand, reduce
 from .decompose import PartSolver, after_heuristic, splittable
 from .diagnosis import Diagnosis, quick_causes
 from .diagnosis import diagnose as _diagnose
-from .districts import AreaCost, canonical_labels
+from .districts import canonical_labels
 from .exact import MAX_BITS
 from .flow_mip import solve_mip
-from .heuristic import HeuristicResult, LocalSearch, heuristic, make_blocks
+from .heuristic import HeuristicResult, heuristic, improve
 from .highs import HighsProgress, swallow_banner
 from .local_proof import shortage_proof
 
@@ -338,11 +338,7 @@ def _packed_plan(problem: Problem, cols: col.Columns, lp: col.LPBound, deadline:
     labels = col.cover_search(problem, cols, time.perf_counter() + PACK_SHARE * left, order=lp.rc, seed=seed)
     if labels is None:
         return None, None
-    blocks = make_blocks(problem)
-    search = LocalSearch(problem, blocks, AreaCost(problem), np.random.default_rng(seed))
-    better = search.run(labels, time.perf_counter() + 0.5 * PACK_SHARE * left)
-    if not metrics.violations(problem, better) and metrics.objective(problem, better) <= metrics.objective(problem, labels):
-        labels = better
+    labels = improve(problem, labels, time.perf_counter() + 0.5 * PACK_SHARE * left, seed)
     return labels, metrics.objective(problem, labels)
 
 
